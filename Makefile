@@ -1,0 +1,53 @@
+# pollapp: two commands on a fresh machine.
+#   make run   creates .venv, installs, migrates, loads data/, serves on http://127.0.0.1:$(PORT)
+#   make test  the full suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set, as .ci/run does)
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+HOST   ?= 127.0.0.1
+WORKERS ?= 2
+STAMP  := $(VENV)/.installed-stamp
+
+export FLASK_APP := pollapp
+# One BLAS thread per worker: two-threaded OpenBLAS on two cores is several times slower (notes/performance).
+export OPENBLAS_NUM_THREADS ?= 1
+
+.PHONY: run test install migrate load lint clean help
+
+help:
+	@echo "make run    set up everything and serve on http://$(HOST):$(PORT)"
+	@echo "make test   run the whole test suite"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/flask db upgrade
+
+load: migrate
+	$(BIN)/flask data load data/
+
+run: load
+	@echo "pollapp is serving on http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
+	exec $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --preload --access-logfile - wsgi:app
+
+lint: install
+	$(BIN)/lint-imports
+
+test: lint
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== again on $${TEST_DATABASE_URL%%:*} (TEST_DATABASE_URL), statistics tests excluded: they use no database"; \
+		$(BIN)/python -m pytest --ignore=tests/stats; \
+	else \
+		echo "== TEST_DATABASE_URL is not set: the PostgreSQL run was skipped (.ci/run sets it)"; \
+	fi
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

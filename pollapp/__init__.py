@@ -1,0 +1,64 @@
+"""pollapp: public-opinion polls with their full methodology, and statistics people can trust."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+__version__ = "0.1.0"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Application factory: configuration, extensions, blueprints, error handlers, commands."""
+    app = Flask(__name__, instance_relative_config=True)
+    from pollapp.config import load_config
+
+    load_config(app, config)
+    _register_extensions(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    return app
+
+
+def _register_extensions(app: Flask) -> None:
+    from pollapp.extensions import api, db, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        _enforce_sqlite_foreign_keys(db.engine)
+    migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIR", _migrations_dir()))
+    api.init_app(app)
+
+
+def _enforce_sqlite_foreign_keys(engine) -> None:
+    """SQLite ignores foreign keys (and so ON DELETE CASCADE) unless each connection asks for them."""
+    if engine.dialect.name != "sqlite":
+        return
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, connection_record) -> None:  # pragma: no cover - trivial
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def _migrations_dir() -> str:
+    import os
+
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from pollapp.api import register_api
+
+    register_api(app)
+
+
+def _register_commands(app: Flask) -> None:
+    from pollapp.cli import data_cli, keys_cli
+
+    app.cli.add_command(data_cli)
+    app.cli.add_command(keys_cli)

@@ -1,0 +1,58 @@
+"""Bearer API keys on writes: ``Authorization: Bearer pa_...``. Reads are public."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import g, request
+from flask_smorest import Blueprint
+
+from pollapp.exceptions import DomainError
+from pollapp.extensions import db
+from pollapp.services import keys
+
+
+class Unauthorized(DomainError):
+    status = 401
+    title = "Unauthorized"
+    headers = {"WWW-Authenticate": 'Bearer realm="pollapp"'}
+
+
+class Forbidden(DomainError):
+    status = 403
+    title = "Forbidden"
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def requires_key(blp: Blueprint, scope: str = "write") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator: the view needs a key with ``scope``; documented as bearer security with 401/403."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            token = _bearer_token()
+            if token is None:
+                raise Unauthorized("This request needs an API key: send 'Authorization: Bearer <key>'.")
+            key = keys.authenticate(db.session, token)
+            if key is None:
+                raise Unauthorized("The API key is unknown or revoked.")
+            if not keys.grants(key, scope):
+                raise Forbidden(f"This API key lacks the '{scope}' scope.")
+            g.api_key = key
+            return view(*args, **kwargs)
+
+        documented = blp.doc(security=[{"bearerAuth": []}])(wrapper)
+        documented = blp.alt_response(401, response="UNAUTHORIZED")(documented)
+        documented = blp.alt_response(403, response="FORBIDDEN")(documented)
+        return documented
+
+    return decorator

@@ -1,0 +1,91 @@
+"""Shared CRUD views for the two organisation resources (pollsters and sponsors)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from pollapp.api.auth import requires_key
+from pollapp.api.caching import check_if_match
+from pollapp.extensions import db
+from pollapp.schemas.organisations import OrganisationListArgsSchema
+from pollapp.services import organisations
+
+
+def organisation_blueprint(
+    kind: str,
+    path: str,
+    in_schema: type[ma.Schema],
+    out_schema: type[ma.Schema],
+    page_schema: type[ma.Schema],
+    description: str,
+) -> Blueprint:
+    blp = Blueprint(f"{kind}s", __name__ + f".{kind}s", description=description)
+
+    @blp.route("")
+    class Collection(MethodView):
+        @blp.arguments(OrganisationListArgsSchema, location="query", unknown=ma.RAISE)
+        @blp.response(200, page_schema)
+        def get(self, args: dict[str, Any]):
+            """List, ordered by slug (cursor pagination)."""
+            return organisations.list_page(
+                db.session, kind, country=args["country"], cursor=args["cursor"], limit=args["limit"]
+            )
+
+        @requires_key(blp)
+        @blp.arguments(in_schema)
+        @blp.response(201, out_schema)
+        @blp.alt_response(409, response="CONFLICT")
+        def post(self, data: dict[str, Any]):
+            """Create."""
+            obj = organisations.create(db.session, kind, data)
+            db.session.commit()
+            return obj, 201, {"Location": f"{path}/{obj.slug}"}
+
+    @blp.route("/<slug>")
+    class Item(MethodView):
+        @blp.response(200, out_schema)
+        @blp.alt_response(404, response="NOT_FOUND")
+        def get(self, slug: str):
+            """Get one by slug."""
+            return organisations.get(db.session, kind, slug)
+
+        @requires_key(blp)
+        @blp.arguments(in_schema)
+        @blp.response(200, out_schema)
+        @blp.alt_response(404, response="NOT_FOUND")
+        @blp.alt_response(412, response="PRECONDITION_FAILED")
+        def put(self, data: dict[str, Any], slug: str):
+            """Replace (fields not sent return to their defaults)."""
+            check_if_match(out_schema(), organisations.get(db.session, kind, slug))
+            obj = organisations.replace(db.session, kind, slug, data)
+            db.session.commit()
+            return obj
+
+        @requires_key(blp)
+        @blp.arguments(in_schema(partial=True))
+        @blp.response(200, out_schema)
+        @blp.alt_response(404, response="NOT_FOUND")
+        @blp.alt_response(412, response="PRECONDITION_FAILED")
+        def patch(self, changes: dict[str, Any], slug: str):
+            """Change only the fields sent."""
+            check_if_match(out_schema(), organisations.get(db.session, kind, slug))
+            obj = organisations.update(db.session, kind, slug, changes)
+            db.session.commit()
+            return obj
+
+        @requires_key(blp)
+        @blp.response(204)
+        @blp.alt_response(404, response="NOT_FOUND")
+        @blp.alt_response(409, response="CONFLICT")
+        @blp.alt_response(412, response="PRECONDITION_FAILED")
+        def delete(self, slug: str):
+            """Delete (refused while polls refer to it)."""
+            check_if_match(out_schema(), organisations.get(db.session, kind, slug))
+            organisations.delete(db.session, kind, slug)
+            db.session.commit()
+
+    return blp

@@ -1,0 +1,105 @@
+"""``/api/v1/polls``: polls with their methodology, questions and answers, as one document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from pollapp.api.auth import requires_key
+from pollapp.api.caching import check_if_match
+from pollapp.extensions import db
+from pollapp.repository import PollFilters
+from pollapp.schemas.polls import (
+    PollInSchema,
+    PollListArgsSchema,
+    PollOutSchema,
+    PollPageSchema,
+    merge_patch,
+    patch_schema,
+)
+from pollapp.services import polls
+
+PATH = "/polls"
+blp = Blueprint("polls", __name__, description="Polls with full methodology disclosure, questions and answers.")
+
+
+@blp.route("")
+class PollCollection(MethodView):
+    @blp.arguments(PollListArgsSchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, PollPageSchema)
+    @blp.alt_response(400, response="BAD_REQUEST")
+    def get(self, args: dict[str, Any]):
+        """List polls, filtered and sorted (cursor pagination)."""
+        filters = PollFilters(
+            pollsters=args["pollster"],
+            sponsors=args["sponsor"],
+            countries=args["country"],
+            populations=[p.value for p in args["population"]],
+            modes=[m.value for m in args["mode"]],
+            field_date_from=args["field_date_from"],
+            field_date_to=args["field_date_to"],
+            series=args["series"],
+            tag=args["tag"],
+            text=args["q"],
+        )
+        return polls.list_polls(db.session, filters, sort=args["sort"], cursor=args["cursor"], limit=args["limit"])
+
+    @requires_key(blp)
+    @blp.arguments(PollInSchema)
+    @blp.response(201, PollOutSchema)
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, doc: dict[str, Any]):
+        """Create a poll with its questions and answers, atomically."""
+        poll = polls.create_poll(db.session, doc)
+        db.session.commit()
+        return polls.get_poll(db.session, poll.id), 201, {"Location": f"/api/v1{PATH}/{poll.id}"}
+
+
+@blp.route("/<int:poll_id>")
+class PollItem(MethodView):
+    @blp.response(200, PollOutSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, poll_id: int):
+        """Get one poll with its questions, answers and disclosure score."""
+        return polls.get_poll(db.session, poll_id)
+
+    @requires_key(blp)
+    @blp.arguments(PollInSchema)
+    @blp.response(200, PollOutSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    def put(self, doc: dict[str, Any], poll_id: int):
+        """Replace the whole poll; questions and answers are matched by code and keep their ids."""
+        poll = polls.get_poll(db.session, poll_id)
+        check_if_match(PollOutSchema(), poll)
+        polls.replace_poll(db.session, poll, doc)
+        db.session.commit()
+        return polls.get_poll(db.session, poll_id)
+
+    @requires_key(blp)
+    @blp.arguments(patch_schema())
+    @blp.response(200, PollOutSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    def patch(self, changes: dict[str, Any], poll_id: int):
+        """Change the top-level fields sent (``questions``, if sent, replaces all questions)."""
+        poll = polls.get_poll(db.session, poll_id)
+        check_if_match(PollOutSchema(), poll)
+        polls.replace_poll(db.session, poll, merge_patch(polls.poll_document(poll), changes))
+        db.session.commit()
+        return polls.get_poll(db.session, poll_id)
+
+    @requires_key(blp)
+    @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    def delete(self, poll_id: int):
+        """Delete a poll with its questions and answers."""
+        poll = polls.get_poll(db.session, poll_id)
+        check_if_match(PollOutSchema(), poll)
+        polls.delete_poll(db.session, poll)
+        db.session.commit()

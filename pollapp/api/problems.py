@@ -1,0 +1,220 @@
+"""RFC 9457 problem details for every error the API returns.
+
+One place maps every failure to ``application/problem+json``:
+
+* domain errors raised by services (:mod:`pollapp.exceptions`), by a table of status codes;
+* HTTP exceptions (404 for an unknown URL, 405, 413, webargs' 422 and our 400s);
+* anything unexpected, which becomes a 500 with no stack trace or SQL in the body (it is logged).
+
+webargs reports validation errors nested by location (``{"json": {"field": ["msg"]}}``); they are
+flattened here into ``errors``: a list of ``{"pointer": "/questions/0/answers/1/pct", "detail": ...}``
+for bodies (RFC 6901 JSON Pointers) and ``{"parameter": "pollster", "detail": ...}`` for query strings.
+"""
+
+from __future__ import annotations
+
+import http
+import logging
+from typing import Any
+
+import marshmallow as ma
+from flask import Flask, Response, current_app, json, request
+from sqlalchemy.exc import IntegrityError, OperationalError
+from flask_smorest import Api
+from flask_smorest.spec import prepare_response
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from pollapp.exceptions import DomainError
+
+PROBLEM_MIMETYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://pollapp.org/problems/"
+
+log = logging.getLogger(__name__)
+
+
+class ProblemErrorSchema(ma.Schema):
+    """One field-level problem: a JSON Pointer into the body, or a query/header parameter."""
+
+    pointer = ma.fields.String(metadata={"description": "JSON Pointer (RFC 6901) into the request body"})
+    parameter = ma.fields.String(metadata={"description": "Name of the offending query parameter or header"})
+    detail = ma.fields.String(required=True)
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details."""
+
+    type = ma.fields.String(metadata={"description": "URI identifying the problem type"})
+    title = ma.fields.String(required=True)
+    status = ma.fields.Integer(required=True)
+    detail = ma.fields.String()
+    instance = ma.fields.String()
+    errors = ma.fields.List(ma.fields.Nested(ProblemErrorSchema))
+
+
+def problem_response(
+    status: int,
+    detail: str | None = None,
+    *,
+    title: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Build a problem+json response (the only error body shape pollapp emits)."""
+    phrase = http.HTTPStatus(status).phrase
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + phrase.lower().replace(" ", "-").replace("'", ""),
+        "title": title or phrase,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    body["instance"] = request.path
+    if errors:
+        body["errors"] = errors
+    response = current_app.response_class(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
+    response.headers["Cache-Control"] = "no-store"
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _pointer(path: list[str | int]) -> str:
+    escaped = (str(part).replace("~", "~0").replace("/", "~1") for part in path)
+    return "/" + "/".join(escaped) if path else ""
+
+
+def _flatten(messages: Any, path: list[str | int]) -> list[tuple[list[str | int], str]]:
+    """Walk marshmallow's nested error dict into (path, message) pairs."""
+    if isinstance(messages, dict):
+        pairs: list[tuple[list[str | int], str]] = []
+        for key, value in messages.items():
+            if key == "_schema":
+                pairs.extend(_flatten(value, path))
+            else:
+                pairs.extend(_flatten(value, [*path, key]))
+        return pairs
+    if isinstance(messages, (list, tuple)):
+        if all(isinstance(m, str) for m in messages):
+            return [(path, m) for m in messages]
+        pairs = []
+        for value in messages:
+            pairs.extend(_flatten(value, path))
+        return pairs
+    return [(path, str(messages))]
+
+
+def webargs_errors(messages: dict[str, Any]) -> list[dict[str, str]]:
+    """Flatten ``{location: {field: [...]}}`` into the problem's ``errors`` list."""
+    errors = []
+    for location, fields in messages.items():
+        for path, message in _flatten(fields, []):
+            if location in ("json", "form", "files"):
+                errors.append({"pointer": _pointer(path), "detail": message})
+            else:
+                errors.append({"parameter": ".".join(str(p) for p in path), "detail": message})
+    return errors
+
+
+def schema_name(schema: Any) -> str:
+    """OpenAPI component name: the class name without 'Schema', plus 'Patch' for partial (PATCH)
+    variants, so a schema and its partial twin get distinct, stable names."""
+    from apispec.ext.marshmallow.common import resolve_schema_cls
+
+    cls = resolve_schema_cls(schema)
+    name = cls.__name__.removesuffix("Schema")
+    if isinstance(schema, ma.Schema) and schema.partial:
+        name += "Patch"
+    return name
+
+
+class ProblemApi(Api):
+    """flask-smorest Api whose errors (served and documented) are RFC 9457 problems."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def __init__(self, app: Flask | None = None, **kwargs: Any) -> None:
+        from apispec.ext.marshmallow import MarshmallowPlugin
+
+        spec_kwargs = {"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)}
+        spec_kwargs.update(kwargs.pop("spec_kwargs", None) or {})
+        super().__init__(app, spec_kwargs=spec_kwargs, **kwargs)
+
+    def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
+        return http_exception_to_problem(error)
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            content_type = self.DEFAULT_RESPONSE_CONTENT_TYPE
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+                content_type = PROBLEM_MIMETYPE
+            prepare_response(response, self.spec, content_type)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def http_exception_to_problem(error: HTTPException) -> Response | HTTPException:
+    # Codes below 400 (e.g. a 304 raised by a conditional request) pass through untouched.
+    if error.code is None or error.code < 400:
+        return error
+    data = getattr(error, "data", None) or {}
+    headers = dict(data.get("headers") or {})
+    errors = None
+    detail = data.get("message") or error.description
+    if "messages" in data:
+        errors = webargs_errors(data["messages"])
+        detail = "The request has invalid fields; see errors."
+    elif "errors" in data:
+        errors = data["errors"]
+    if error.code == 405 and error.valid_methods:  # type: ignore[attr-defined]
+        headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+    return problem_response(error.code, detail, errors=errors, headers=headers)
+
+
+def domain_error_to_problem(error: DomainError) -> Response:
+    errors = [e.as_problem() for e in error.errors] or None
+    return problem_response(error.status, error.detail, title=error.title, errors=errors, headers=error.headers)
+
+
+def validation_error_to_problem(error: ma.ValidationError) -> Response:
+    """A document rule checked after parsing (e.g. a merged PATCH) failed: 422 like webargs'."""
+    messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+    return problem_response(
+        422, "The request has invalid fields; see errors.", errors=webargs_errors({"json": messages})
+    )
+
+
+def integrity_error_to_problem(error: IntegrityError) -> Response:
+    """A database constraint caught what validation did not (e.g. two clients creating one slug at
+    once): nothing was written; the client can re-read and retry."""
+    from pollapp.extensions import db
+
+    db.session.rollback()
+    log.warning("Integrity error on %s %s: %s", request.method, request.path, error.orig)
+    return problem_response(409, "The change conflicts with stored data (a uniqueness or reference rule).")
+
+
+def database_unavailable_to_problem(error: OperationalError) -> Response:
+    from pollapp.extensions import db
+
+    db.session.rollback()
+    log.error("Database unavailable on %s %s: %s", request.method, request.path, error.orig)
+    return problem_response(503, "The database is unavailable; retry shortly.", headers={"Retry-After": "5"})
+
+
+def unexpected_error_to_problem(error: Exception) -> Response:
+    if isinstance(error, HTTPException):
+        return http_exception_to_problem(error)  # type: ignore[return-value]
+    log.exception("Unhandled error on %s %s", request.method, request.path)
+    return problem_response(500, InternalServerError.description)
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(DomainError, domain_error_to_problem)
+    app.register_error_handler(ma.ValidationError, validation_error_to_problem)
+    app.register_error_handler(IntegrityError, integrity_error_to_problem)
+    app.register_error_handler(OperationalError, database_unavailable_to_problem)
+    app.register_error_handler(Exception, unexpected_error_to_problem)

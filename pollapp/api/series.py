@@ -1,0 +1,128 @@
+"""``/api/v1/series``: tracked measures, their member questions and the points behind a chart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from pollapp.api.auth import requires_key
+from pollapp.api.caching import check_if_match
+from pollapp.extensions import db
+from pollapp.repository import PointFilters
+from pollapp.schemas.series import (
+    MemberInSchema,
+    MemberOutSchema,
+    PointPageSchema,
+    PointsArgsSchema,
+    SeriesInSchema,
+    SeriesListArgsSchema,
+    SeriesOutSchema,
+    SeriesPageSchema,
+    SeriesPatchSchema,
+)
+from pollapp.services import series as series_service
+
+PATH = "/series"
+blp = Blueprint("series", __name__, description="Series: one measure tracked across polls and pollsters.")
+
+
+@blp.route("")
+class SeriesCollection(MethodView):
+    @blp.arguments(SeriesListArgsSchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, SeriesPageSchema)
+    def get(self, args: dict[str, Any]):
+        """List series, ordered by slug (cursor pagination)."""
+        return series_service.list_series(
+            db.session, country=args["country"], tag=args["tag"], cursor=args["cursor"], limit=args["limit"]
+        )
+
+    @requires_key(blp)
+    @blp.arguments(SeriesInSchema)
+    @blp.response(201, SeriesOutSchema)
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, data: dict[str, Any]):
+        """Create a series with its outcomes."""
+        created = series_service.create_series(db.session, data)
+        db.session.commit()
+        return series_service.view(db.session, created), 201, {"Location": f"/api/v1{PATH}/{created.slug}"}
+
+
+@blp.route("/<slug>")
+class SeriesItem(MethodView):
+    @blp.response(200, SeriesOutSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, slug: str):
+        """Get a series with its outcomes, poll count, date span and pollsters."""
+        return series_service.view(db.session, series_service.get_series(db.session, slug))
+
+    @requires_key(blp)
+    @blp.arguments(SeriesPatchSchema)
+    @blp.response(200, SeriesOutSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    def patch(self, changes: dict[str, Any], slug: str):
+        """Change title, description, country or tags."""
+        check_if_match(SeriesOutSchema(), series_service.view(db.session, series_service.get_series(db.session, slug)))
+        updated = series_service.update_series(db.session, slug, changes)
+        db.session.commit()
+        return series_service.view(db.session, updated)
+
+    @requires_key(blp)
+    @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    def delete(self, slug: str):
+        """Delete a series (its polls stay)."""
+        check_if_match(SeriesOutSchema(), series_service.view(db.session, series_service.get_series(db.session, slug)))
+        series_service.delete_series(db.session, slug)
+        db.session.commit()
+
+
+@blp.route("/<slug>/members")
+class SeriesMembers(MethodView):
+    @blp.response(200, MemberOutSchema(many=True))
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, slug: str):
+        """The questions measuring this series and how their answers map onto its outcomes."""
+        return series_service.members(db.session, slug)
+
+    @requires_key(blp)
+    @blp.arguments(MemberInSchema)
+    @blp.response(200, MemberOutSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def post(self, data: dict[str, Any], slug: str):
+        """Add a question to the series (or replace its mapping)."""
+        series_service.set_member(db.session, slug, data["question_id"], data["outcomes"])
+        db.session.commit()
+        return next(m for m in series_service.members(db.session, slug) if m["question_id"] == data["question_id"])
+
+
+@blp.route("/<slug>/members/<int:question_id>")
+class SeriesMemberItem(MethodView):
+    @requires_key(blp)
+    @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def delete(self, slug: str, question_id: int):
+        """Remove a question from the series."""
+        series_service.remove_member(db.session, slug, question_id)
+        db.session.commit()
+
+
+@blp.route("/<slug>/points")
+class SeriesPoints(MethodView):
+    @blp.arguments(PointsArgsSchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, PointPageSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, args: dict[str, Any], slug: str):
+        """One row per poll and outcome with the poll's methodology: the data behind a chart."""
+        filters = PointFilters(
+            outcomes=args["outcome"],
+            pollsters=args["pollster"],
+            populations=[p.value for p in args["population"]],
+            field_date_from=args["field_date_from"],
+            field_date_to=args["field_date_to"],
+        )
+        return series_service.points_page(db.session, slug, filters, cursor=args["cursor"], limit=args["limit"])

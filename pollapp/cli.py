@@ -1,0 +1,103 @@
+"""Command-line edges: ``flask data load DIR`` and ``flask keys create|list|revoke``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import marshmallow as ma
+from flask.cli import AppGroup
+
+from pollapp.exceptions import DomainError, FieldError, InvalidInput
+from pollapp.extensions import db
+from pollapp.schemas.organisations import PollsterInSchema, SponsorInSchema
+from pollapp.schemas.polls import PollInSchema
+from pollapp.schemas.series import SeriesInSchema
+from pollapp.services import keys, seed
+from pollapp.services.keys import SCOPES
+
+data_cli = AppGroup("data", help="Load and manage poll data.")
+keys_cli = AppGroup("keys", help="Manage API keys.")
+
+
+def _validator(schema: ma.Schema) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """Adapt a schema's ``load`` to the services' validator contract (raise InvalidInput)."""
+
+    def validate(raw: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return schema.load(raw)
+        except ma.ValidationError as exc:
+            from pollapp.api.problems import webargs_errors
+
+            errors = [FieldError(e["pointer"], e["detail"]) for e in webargs_errors({"json": exc.messages})]
+            raise InvalidInput("Invalid record.", errors) from exc
+
+    return validate
+
+
+def _fail(exc: DomainError) -> None:
+    click.echo(f"Error: {exc.detail}", err=True)
+    for error in exc.errors[:200]:
+        click.echo(f"  {error.pointer or error.parameter}: {error.message}", err=True)
+    if len(exc.errors) > 200:
+        click.echo(f"  ... and {len(exc.errors) - 200} more", err=True)
+    raise SystemExit(1)
+
+
+@data_cli.command("load")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def load_data(directory: Path) -> None:
+    """Load pollsters, sponsors, series and polls from DIRECTORY (idempotent; all or nothing)."""
+    validators = seed.Validators(
+        pollster=_validator(PollsterInSchema()),
+        sponsor=_validator(SponsorInSchema()),
+        series=_validator(SeriesInSchema()),
+        poll=_validator(PollInSchema()),
+    )
+    try:
+        report = seed.load_directory(db.session, directory, validators)
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(exc)
+    db.session.commit()
+    for line in report.lines():
+        click.echo(line)
+
+
+@keys_cli.command("create")
+@click.argument("name")
+@click.option("--scope", type=click.Choice(SCOPES), default="write", show_default=True, help="What the key may do.")
+def create_key(name: str, scope: str) -> None:
+    """Create an API key called NAME and print it (shown this once; only a hash is stored)."""
+    try:
+        key, token = keys.create_key(db.session, name, scope)
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(token)
+    click.echo(f"Created key '{key.name}' (prefix {key.prefix}, scopes: {', '.join(key.scopes)}). "
+               "Store it now: it cannot be shown again.", err=True)
+
+
+@keys_cli.command("list")
+def list_keys() -> None:
+    """List keys (name, prefix, scopes, status); never the keys themselves."""
+    for key in keys.list_keys(db.session):
+        status = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+        used = f"last used {key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never used"
+        click.echo(f"{key.prefix}  {key.name}  [{','.join(key.scopes)}]  {status}, {used}")
+
+
+@keys_cli.command("revoke")
+@click.argument("name_or_prefix")
+def revoke_key(name_or_prefix: str) -> None:
+    """Revoke the key(s) with this name or prefix."""
+    try:
+        revoked = keys.revoke(db.session, name_or_prefix)
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
+    for key in revoked:
+        click.echo(f"Revoked {key.prefix} ({key.name}).")

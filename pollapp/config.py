@@ -1,0 +1,68 @@
+"""Configuration: safe defaults in code, then the environment, then an explicit mapping (tests).
+
+Environment variables (all optional):
+
+``DATABASE_URL``
+    Any SQLAlchemy URL (``sqlite:///path.db``, ``postgresql+psycopg://user:pw@host/db``).
+    ``postgres://`` and ``postgresql://`` are accepted and mapped to the psycopg 3 driver.
+    Default: ``sqlite:///<instance folder>/pollapp.db``.
+``SECRET_KEY``
+    Flask's secret. A random per-process value is used when unset (pollapp keeps no sessions,
+    so nothing breaks, but set it in production so several workers agree).
+``POLLAPP_*``
+    Any other setting, e.g. ``POLLAPP_PUBLIC_MAX_AGE=120`` (parsed as JSON when possible).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+
+DEFAULTS: dict[str, Any] = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "JSON_SORT_KEYS": False,
+    # flask-smorest / OpenAPI
+    "API_TITLE": "pollapp API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.1.0",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_REDOC_PATH": "/docs",
+    "OPENAPI_REDOC_URL": "/static/vendor/redoc.standalone.js",
+    # Pagination
+    "PAGE_DEFAULT_LIMIT": 50,
+    "PAGE_MAX_LIMIT": 500,
+    # Caching of public reads (seconds)
+    "PUBLIC_MAX_AGE": 60,
+    # Largest request body accepted (bytes)
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+}
+
+
+def normalize_database_url(url: str) -> str:
+    """Map the URL spellings hosting platforms hand out onto SQLAlchemy's psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config(app, overrides: Mapping[str, Any] | None = None) -> None:
+    """Fill ``app.config``: defaults, then environment, then ``overrides``."""
+    app.config.update(DEFAULTS)
+    app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
+    app.config.from_prefixed_env("POLLAPP")
+    database_url = os.environ.get("DATABASE_URL")
+    if not database_url:
+        os.makedirs(app.instance_path, exist_ok=True)
+        database_url = "sqlite:///" + os.path.join(app.instance_path, "pollapp.db")
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(database_url)
+    if overrides:
+        app.config.update(overrides)
+        if "SQLALCHEMY_DATABASE_URI" in overrides:
+            app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(
+                overrides["SQLALCHEMY_DATABASE_URI"]
+            )

@@ -1,0 +1,79 @@
+"""Domain errors raised by services and mapped to RFC 9457 problems at the HTTP edge.
+
+They carry no Flask import so that services, the CLI and researchers' scripts can use them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class FieldError:
+    """One problem with one input: ``pointer`` is a JSON Pointer into the request body,
+    ``parameter`` the name of a query parameter or header."""
+
+    pointer: str | None
+    message: str
+    parameter: str | None = None
+
+    def as_problem(self) -> dict[str, str]:
+        where = {"parameter": self.parameter} if self.parameter else {"pointer": self.pointer or ""}
+        return {**where, "detail": self.message}
+
+
+class DomainError(Exception):
+    """Base class: a request that cannot be honoured for a reason a client can act on."""
+
+    status = 400
+    title = "Bad request"
+    headers: dict[str, str] = {}
+
+    def __init__(self, detail: str, errors: list[FieldError] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors: list[FieldError] = list(errors or [])
+
+
+class InvalidParameter(DomainError):
+    """A query parameter or header that is well-formed but unusable (e.g. a tampered cursor)."""
+
+    status = 400
+    title = "Invalid parameter"
+
+    def __init__(self, parameter: str, message: str):
+        super().__init__(message, [FieldError(None, message, parameter)])
+
+
+class NotFound(DomainError):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    status = 409
+    title = "Conflict"
+
+
+class InvalidInput(DomainError):
+    status = 422
+    title = "Invalid input"
+
+
+class InsufficientData(DomainError):
+    status = 422
+    title = "Not enough data"
+
+
+@dataclass
+class ValidationReport:
+    """Collects field errors so that every problem of a document is reported at once."""
+
+    errors: list[FieldError] = field(default_factory=list)
+
+    def add(self, pointer: str, message: str) -> None:
+        self.errors.append(FieldError(pointer, message))
+
+    def raise_if_any(self, detail: str = "The document has invalid fields.") -> None:
+        if self.errors:
+            raise InvalidInput(detail, self.errors)

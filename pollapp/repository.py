@@ -1,0 +1,427 @@
+"""The only place that builds SELECTs. Returns models (or rows) to services; never commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import String, Select, and_, cast, exists, func, literal, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from pollapp.models import (
+    Answer,
+    ApiKey,
+    Poll,
+    Pollster,
+    Question,
+    Series,
+    SeriesMapping,
+    SeriesMember,
+    SeriesOutcome,
+    Sponsor,
+)
+
+# ---------------------------------------------------------------- organisations
+
+
+def pollster_by_slug(session: Session, slug: str) -> Pollster | None:
+    return session.scalars(select(Pollster).where(Pollster.slug == slug)).one_or_none()
+
+
+def pollsters_by_slugs(session: Session, slugs: Sequence[str]) -> dict[str, Pollster]:
+    if not slugs:
+        return {}
+    rows = session.scalars(select(Pollster).where(Pollster.slug.in_(set(slugs))))
+    return {p.slug: p for p in rows}
+
+
+def sponsor_by_slug(session: Session, slug: str) -> Sponsor | None:
+    return session.scalars(select(Sponsor).where(Sponsor.slug == slug)).one_or_none()
+
+
+def sponsors_by_slugs(session: Session, slugs: Sequence[str]) -> dict[str, Sponsor]:
+    if not slugs:
+        return {}
+    rows = session.scalars(select(Sponsor).where(Sponsor.slug.in_(set(slugs))))
+    return {s.slug: s for s in rows}
+
+
+def list_by_slug(
+    session: Session, model: type[Pollster] | type[Sponsor], *, country: str | None, after: str | None, limit: int
+) -> tuple[list[Any], int]:
+    """A page of pollsters or sponsors ordered by slug (keyset after ``after``) and the total."""
+    query = select(model)
+    if country:
+        query = query.where(model.country == country)
+    total = _count(session, query)
+    if after is not None:
+        query = query.where(model.slug > after)
+    rows = list(session.scalars(query.order_by(model.slug).limit(limit + 1)))
+    return rows, total
+
+
+def pollster_has_polls(session: Session, pollster: Pollster) -> bool:
+    from pollapp.models import poll_partners
+
+    return bool(
+        session.scalar(select(exists().where(Poll.pollster_id == pollster.id)))
+        or session.scalar(select(exists().where(poll_partners.c.pollster_id == pollster.id)))
+    )
+
+
+def sponsor_has_polls(session: Session, sponsor: Sponsor) -> bool:
+    from pollapp.models import poll_sponsors
+
+    return bool(session.scalar(select(exists().where(poll_sponsors.c.sponsor_id == sponsor.id))))
+
+
+# ---------------------------------------------------------------- polls
+
+
+def _poll_loading() -> list[Any]:
+    return [
+        selectinload(Poll.pollster),
+        selectinload(Poll.sponsors),
+        selectinload(Poll.partners),
+        selectinload(Poll.questions).selectinload(Question.answers).selectinload(Answer.components),
+    ]
+
+
+def poll_by_id(session: Session, poll_id: int) -> Poll | None:
+    return session.scalars(select(Poll).where(Poll.id == poll_id).options(*_poll_loading())).one_or_none()
+
+
+def poll_by_source(session: Session, source: str, source_id: str) -> Poll | None:
+    query = select(Poll).where(Poll.source == source, Poll.source_id == source_id).options(*_poll_loading())
+    return session.scalars(query).one_or_none()
+
+
+@dataclass
+class PollFilters:
+    pollsters: list[str] = field(default_factory=list)
+    sponsors: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    populations: list[str] = field(default_factory=list)
+    modes: list[str] = field(default_factory=list)
+    field_date_from: dt.date | None = None
+    field_date_to: dt.date | None = None
+    series: str | None = None
+    tag: str | None = None
+    text: str | None = None
+
+
+def _json_list_contains(column: Any, value: str) -> Any:
+    """Portable "JSON list contains a token" for the enum-checked token lists (modes, tags):
+    the serialised list contains the quoted token on both SQLite and PostgreSQL."""
+    return cast(column, String).like(f'%"{value}"%')
+
+
+def _filtered_polls(filters: PollFilters) -> Select[Any]:
+    from pollapp.models import poll_sponsors
+
+    query = select(Poll)
+    if filters.pollsters:
+        query = query.join(Pollster, Poll.pollster_id == Pollster.id).where(Pollster.slug.in_(filters.pollsters))
+    if filters.sponsors:
+        query = query.where(
+            exists()
+            .where(poll_sponsors.c.poll_id == Poll.id)
+            .where(poll_sponsors.c.sponsor_id == Sponsor.id)
+            .where(Sponsor.slug.in_(filters.sponsors))
+        )
+    if filters.countries:
+        query = query.where(Poll.country.in_(filters.countries))
+    if filters.populations:
+        query = query.where(Poll.population.in_(filters.populations))
+    if filters.modes:
+        query = query.where(or_(*(_json_list_contains(Poll.modes, m) for m in filters.modes)))
+    if filters.field_date_from:
+        query = query.where(Poll.field_end_date >= filters.field_date_from)
+    if filters.field_date_to:
+        query = query.where(Poll.field_start_date <= filters.field_date_to)
+    if filters.series or filters.tag:
+        member = (
+            select(literal(1))
+            .select_from(SeriesMember)
+            .join(Question, SeriesMember.question_id == Question.id)
+            .join(Series, SeriesMember.series_id == Series.id)
+            .where(Question.poll_id == Poll.id)
+        )
+        if filters.series:
+            member = member.where(Series.slug == filters.series)
+        if filters.tag:
+            member = member.where(_json_list_contains(Series.tags, filters.tag))
+        query = query.where(member.exists())
+    if filters.text:
+        pattern = "%" + filters.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            exists().where(
+                Question.poll_id == Poll.id,
+                or_(
+                    func.lower(Question.wording).like(pattern, escape="\\"),
+                    func.lower(func.coalesce(Question.wording_en, "")).like(pattern, escape="\\"),
+                ),
+            )
+        )
+    return query
+
+
+def poll_sort_key(sort: str) -> Any:
+    name = sort.lstrip("-")
+    if name == "publication_date":
+        return func.coalesce(Poll.publication_date, Poll.field_end_date)
+    return Poll.field_end_date
+
+
+def list_polls(
+    session: Session, filters: PollFilters, *, sort: str, after: tuple[dt.date, int] | None, limit: int
+) -> tuple[list[Poll], int]:
+    """A page of polls in ``sort`` order (ties broken by id), keyset after ``after``, and the total."""
+    query = _filtered_polls(filters)
+    total = _count(session, query)
+    key = poll_sort_key(sort)
+    descending = sort.startswith("-")
+    if after is not None:
+        after_date, after_id = after
+        if descending:
+            query = query.where(or_(key < after_date, and_(key == after_date, Poll.id < after_id)))
+        else:
+            query = query.where(or_(key > after_date, and_(key == after_date, Poll.id > after_id)))
+    order = (key.desc(), Poll.id.desc()) if descending else (key.asc(), Poll.id.asc())
+    query = query.order_by(*order).limit(limit + 1).options(*_poll_loading())
+    return list(session.scalars(query)), total
+
+
+# ---------------------------------------------------------------- series
+
+
+def series_by_slug(session: Session, slug: str) -> Series | None:
+    query = select(Series).where(Series.slug == slug).options(selectinload(Series.outcomes))
+    return session.scalars(query).one_or_none()
+
+
+def list_series(
+    session: Session, *, country: str | None, tag: str | None, after: str | None, limit: int
+) -> tuple[list[Series], int]:
+    query = select(Series)
+    if country:
+        query = query.where(Series.country == country)
+    if tag:
+        query = query.where(_json_list_contains(Series.tags, tag))
+    total = _count(session, query)
+    if after is not None:
+        query = query.where(Series.slug > after)
+    query = query.order_by(Series.slug).limit(limit + 1).options(selectinload(Series.outcomes))
+    return list(session.scalars(query)), total
+
+
+@dataclass
+class SeriesSummary:
+    poll_count: int = 0
+    first_field_end_date: dt.date | None = None
+    last_field_end_date: dt.date | None = None
+    pollsters: list[str] = field(default_factory=list)
+
+
+def series_summaries(session: Session, series_ids: Sequence[int]) -> dict[int, SeriesSummary]:
+    """Poll counts, date span and pollsters of several series in two queries."""
+    summaries = {sid: SeriesSummary() for sid in series_ids}
+    if not series_ids:
+        return summaries
+    span = (
+        select(
+            SeriesMember.series_id,
+            func.count(func.distinct(Poll.id)),
+            func.min(Poll.field_end_date),
+            func.max(Poll.field_end_date),
+        )
+        .join(Question, SeriesMember.question_id == Question.id)
+        .join(Poll, Question.poll_id == Poll.id)
+        .where(SeriesMember.series_id.in_(series_ids))
+        .group_by(SeriesMember.series_id)
+    )
+    for series_id, count, first, last in session.execute(span):
+        summary = summaries[series_id]
+        summary.poll_count, summary.first_field_end_date, summary.last_field_end_date = count, first, last
+    names = (
+        select(SeriesMember.series_id, Pollster.slug)
+        .join(Question, SeriesMember.question_id == Question.id)
+        .join(Poll, Question.poll_id == Poll.id)
+        .join(Pollster, Poll.pollster_id == Pollster.id)
+        .where(SeriesMember.series_id.in_(series_ids))
+        .distinct()
+        .order_by(SeriesMember.series_id, Pollster.slug)
+    )
+    for series_id, slug in session.execute(names):
+        summaries[series_id].pollsters.append(slug)
+    return summaries
+
+
+def series_member(session: Session, series_id: int, question_id: int) -> SeriesMember | None:
+    query = select(SeriesMember).where(SeriesMember.series_id == series_id, SeriesMember.question_id == question_id)
+    return session.scalars(query).one_or_none()
+
+
+def series_members(session: Session, series_id: int) -> list[SeriesMember]:
+    query = (
+        select(SeriesMember)
+        .where(SeriesMember.series_id == series_id)
+        .options(
+            selectinload(SeriesMember.question),
+            selectinload(SeriesMember.mappings).selectinload(SeriesMapping.answer),
+            selectinload(SeriesMember.mappings).selectinload(SeriesMapping.outcome),
+        )
+        .order_by(SeriesMember.question_id)
+    )
+    return list(session.scalars(query))
+
+
+def question_by_id(session: Session, question_id: int) -> Question | None:
+    query = select(Question).where(Question.id == question_id).options(selectinload(Question.answers))
+    return session.scalars(query).one_or_none()
+
+
+@dataclass
+class PointFilters:
+    outcomes: list[str] = field(default_factory=list)
+    pollsters: list[str] = field(default_factory=list)
+    populations: list[str] = field(default_factory=list)
+    field_date_from: dt.date | None = None
+    field_date_to: dt.date | None = None
+
+
+POINT_COLUMNS = (
+    "poll_id",
+    "question_id",
+    "outcome",
+    "pct",
+    "pollster",
+    "pollster_name",
+    "field_start_date",
+    "field_end_date",
+    "field_dates_precision",
+    "publication_date",
+    "country",
+    "population",
+    "sample_size",
+    "sample_type",
+    "modes",
+    "design_effect",
+    "margin_of_error",
+    "partisan",
+    "tracking",
+    "source_url",
+)
+
+
+def series_points(
+    session: Session,
+    series_id: int,
+    filters: PointFilters,
+    *,
+    after: tuple[dt.date, int, int, int] | None,
+    limit: int | None,
+) -> tuple[list[dict[str, Any]], int]:
+    """One row per (poll question, outcome): the mapped answers summed, with the poll's methodology.
+
+    Ordered by field end date, poll, question and outcome position; keyset after ``after``
+    (field_end_date, poll_id, question_id, outcome position). ``limit=None`` returns every row.
+    """
+    population = func.coalesce(Question.population, Poll.population)
+    grouped = (
+        select(
+            Poll.id.label("poll_id"),
+            Question.id.label("question_id"),
+            SeriesOutcome.code.label("outcome"),
+            SeriesOutcome.position.label("outcome_position"),
+            func.sum(Answer.pct).label("pct"),
+        )
+        .select_from(SeriesMapping)
+        .join(SeriesMember, SeriesMapping.member_id == SeriesMember.id)
+        .join(SeriesOutcome, SeriesMapping.outcome_id == SeriesOutcome.id)
+        .join(Answer, SeriesMapping.answer_id == Answer.id)
+        .join(Question, SeriesMember.question_id == Question.id)
+        .join(Poll, Question.poll_id == Poll.id)
+        .where(SeriesMember.series_id == series_id)
+        .group_by(Poll.id, Question.id, SeriesOutcome.code, SeriesOutcome.position)
+    )
+    if filters.outcomes:
+        grouped = grouped.where(SeriesOutcome.code.in_(filters.outcomes))
+    g = grouped.subquery()
+    query = (
+        select(
+            g.c.poll_id,
+            g.c.question_id,
+            g.c.outcome,
+            g.c.pct,
+            Pollster.slug.label("pollster"),
+            Pollster.name.label("pollster_name"),
+            Poll.field_start_date,
+            Poll.field_end_date,
+            Poll.field_dates_precision,
+            Poll.publication_date,
+            Poll.country,
+            population.label("population"),
+            func.coalesce(Question.base_n, Poll.sample_size).label("sample_size"),
+            Poll.sample_type,
+            Poll.modes,
+            Poll.design_effect,
+            Poll.margin_of_error,
+            Poll.partisan,
+            Poll.tracking,
+            Poll.source_url,
+            g.c.outcome_position,
+        )
+        .join(Poll, Poll.id == g.c.poll_id)
+        .join(Question, Question.id == g.c.question_id)
+        .join(Pollster, Pollster.id == Poll.pollster_id)
+    )
+    if filters.pollsters:
+        query = query.where(Pollster.slug.in_(filters.pollsters))
+    if filters.populations:
+        query = query.where(population.in_(filters.populations))
+    if filters.field_date_from:
+        query = query.where(Poll.field_end_date >= filters.field_date_from)
+    if filters.field_date_to:
+        query = query.where(Poll.field_start_date <= filters.field_date_to)
+    total = _count(session, query)
+    if after is not None:
+        end, poll_id, question_id, position = after
+        key = (Poll.field_end_date, g.c.poll_id, g.c.question_id, g.c.outcome_position)
+        query = query.where(
+            or_(
+                key[0] > end,
+                and_(key[0] == end, key[1] > poll_id),
+                and_(key[0] == end, key[1] == poll_id, key[2] > question_id),
+                and_(key[0] == end, key[1] == poll_id, key[2] == question_id, key[3] > position),
+            )
+        )
+    query = query.order_by(Poll.field_end_date, g.c.poll_id, g.c.question_id, g.c.outcome_position)
+    if limit is not None:
+        query = query.limit(limit + 1)
+    rows = [dict(row._mapping) for row in session.execute(query)]
+    return rows, total
+
+
+# ---------------------------------------------------------------- keys
+
+
+def api_key_by_hash(session: Session, key_hash: str) -> ApiKey | None:
+    return session.scalars(select(ApiKey).where(ApiKey.key_hash == key_hash)).one_or_none()
+
+
+def api_key_by_name_or_prefix(session: Session, ident: str) -> list[ApiKey]:
+    return list(session.scalars(select(ApiKey).where(or_(ApiKey.name == ident, ApiKey.prefix == ident))))
+
+
+def list_api_keys(session: Session) -> list[ApiKey]:
+    return list(session.scalars(select(ApiKey).order_by(ApiKey.id)))
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _count(session: Session, query: Select[Any]) -> int:
+    return session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0

@@ -1,0 +1,57 @@
+"""Opaque keyset cursors and the page envelope shared by every list."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pollapp.exceptions import InvalidParameter
+
+T = TypeVar("T")
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+    total: int
+
+
+def encode_cursor(kind: str, values: tuple[Any, ...]) -> str:
+    """Encode the last row's sort key. ``kind`` names the ordering so a cursor from one list or
+    sort order cannot be replayed on another."""
+    plain = [v.isoformat() if isinstance(v, dt.date) else v for v in values]
+    raw = json.dumps([kind, plain], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(token: str, kind: str, types: tuple[type, ...]) -> tuple[Any, ...]:
+    """Decode a cursor made by :func:`encode_cursor`, checking it belongs to this ordering."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        decoded_kind, values = json.loads(raw)
+        if decoded_kind != kind or len(values) != len(types):
+            raise ValueError("cursor from another list or sort order")
+        return tuple(_coerce(value, typ) for value, typ in zip(values, types, strict=True))
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidParameter(
+            "cursor", "Invalid cursor: pass the next_cursor of the previous page with the same filters and sort."
+        ) from exc
+
+
+def _coerce(value: Any, typ: type) -> Any:
+    if typ is dt.date:
+        return dt.date.fromisoformat(value)
+    if typ is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError("expected an integer")
+        return value
+    if typ is str:
+        if not isinstance(value, str):
+            raise TypeError("expected a string")
+        return value
+    raise TypeError(f"unsupported cursor type {typ}")

@@ -1,0 +1,167 @@
+"""Series: tracked measures, their outcomes, member questions and the points behind a chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from pollapp import repository
+from pollapp.exceptions import Conflict, FieldError, InvalidInput, NotFound
+from pollapp.models import Series, SeriesMapping, SeriesMember, SeriesOutcome
+from pollapp.services.pagination import Page, decode_cursor, encode_cursor
+
+
+@dataclass
+class SeriesView:
+    """A series with its summary (poll count, date span, pollsters), ready to serialise."""
+
+    series: Series
+    summary: repository.SeriesSummary
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("poll_count", "first_field_end_date", "last_field_end_date", "pollsters"):
+            return getattr(self.summary, name)
+        return getattr(self.series, name)
+
+
+def get_series(session: Session, slug: str) -> Series:
+    series = repository.series_by_slug(session, slug)
+    if series is None:
+        raise NotFound(f"No series with slug '{slug}'.")
+    return series
+
+
+def view(session: Session, series: Series) -> SeriesView:
+    return SeriesView(series, repository.series_summaries(session, [series.id])[series.id])
+
+
+def list_series(
+    session: Session, *, country: str | None, tag: str | None, cursor: str | None, limit: int
+) -> Page[SeriesView]:
+    kind = "series:slug"
+    after = decode_cursor(cursor, kind, (str,))[0] if cursor else None
+    rows, total = repository.list_series(session, country=country, tag=tag, after=after, limit=limit)
+    next_cursor = encode_cursor(kind, (rows[limit - 1].slug,)) if len(rows) > limit else None
+    rows = rows[:limit]
+    summaries = repository.series_summaries(session, [s.id for s in rows])
+    return Page([SeriesView(s, summaries[s.id]) for s in rows], next_cursor, total)
+
+
+def create_series(session: Session, data: dict[str, Any]) -> Series:
+    if repository.series_by_slug(session, data["slug"]) is not None:
+        raise Conflict(f"A series with slug '{data['slug']}' exists.", [FieldError("/slug", "Already taken.")])
+    outcomes = [SeriesOutcome(code=o["code"], label=o["label"], position=i) for i, o in enumerate(data["outcomes"], 1)]
+    series = Series(
+        slug=data["slug"],
+        title=data["title"],
+        description=data.get("description"),
+        country=data.get("country"),
+        tags=list(data.get("tags") or []),
+        outcomes=outcomes,
+    )
+    session.add(series)
+    session.flush()
+    return series
+
+
+def update_series(session: Session, slug: str, changes: dict[str, Any]) -> Series:
+    series = get_series(session, slug)
+    for key, value in changes.items():
+        setattr(series, key, list(value) if key == "tags" else value)
+    session.flush()
+    return series
+
+
+def delete_series(session: Session, slug: str) -> None:
+    session.delete(get_series(session, slug))
+    session.flush()
+
+
+def set_member(session: Session, slug: str, question_id: int, outcomes: dict[str, list[str]]) -> SeriesMember:
+    """Add a question to a series (or replace its mapping): each outcome sums the listed answer codes."""
+    series = get_series(session, slug)
+    question = repository.question_by_id(session, question_id)
+    if question is None:
+        raise InvalidInput("Unknown question.", [FieldError("/question_id", f"No question with id {question_id}.")])
+    by_outcome = {o.code: o for o in series.outcomes}
+    answers = {a.code: a for a in question.answers}
+    errors: list[FieldError] = []
+    seen: dict[str, str] = {}
+    for outcome_code, answer_codes in outcomes.items():
+        if outcome_code not in by_outcome:
+            errors.append(FieldError(f"/outcomes/{outcome_code}", f"The series has no outcome '{outcome_code}'."))
+        for i, code in enumerate(answer_codes):
+            if code not in answers:
+                errors.append(FieldError(f"/outcomes/{outcome_code}/{i}", f"The question has no answer '{code}'."))
+            elif code in seen:
+                errors.append(
+                    FieldError(f"/outcomes/{outcome_code}/{i}", f"Answer '{code}' is already counted in '{seen[code]}'.")
+                )
+            else:
+                seen[code] = outcome_code
+    if errors:
+        raise InvalidInput("The mapping does not fit the series or the question.", errors)
+    member = repository.series_member(session, series.id, question_id)
+    if member is None:
+        member = SeriesMember(series=series, question=question)
+        session.add(member)
+    member.mappings = [
+        SeriesMapping(answer=answers[code], outcome=by_outcome[outcome_code])
+        for outcome_code, codes in outcomes.items()
+        for code in codes
+    ]
+    series.updated_at = _now()
+    session.flush()
+    return member
+
+
+def remove_member(session: Session, slug: str, question_id: int) -> None:
+    series = get_series(session, slug)
+    member = repository.series_member(session, series.id, question_id)
+    if member is None:
+        raise NotFound(f"Question {question_id} is not in series '{slug}'.")
+    session.delete(member)
+    series.updated_at = _now()
+    session.flush()
+
+
+def members(session: Session, slug: str) -> list[dict[str, Any]]:
+    series = get_series(session, slug)
+    out = []
+    for member in repository.series_members(session, series.id):
+        mapping: dict[str, list[str]] = {}
+        for m in sorted(member.mappings, key=lambda m: (m.outcome.position, m.answer.position)):
+            mapping.setdefault(m.outcome.code, []).append(m.answer.code)
+        out.append({"question_id": member.question_id, "poll_id": member.question.poll_id, "outcomes": mapping})
+    return out
+
+
+def points_page(
+    session: Session, slug: str, filters: repository.PointFilters, *, cursor: str | None, limit: int
+) -> Page[dict[str, Any]]:
+    series = get_series(session, slug)
+    kind = f"points:{slug}"
+    after = decode_cursor(cursor, kind, (dt.date, int, int, int)) if cursor else None
+    rows, total = repository.series_points(session, series.id, filters, after=after, limit=limit)
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor(
+            kind, (last["field_end_date"], last["poll_id"], last["question_id"], last["outcome_position"])
+        )
+    return Page([_point(r) for r in rows[:limit]], next_cursor, total)
+
+
+def _point(row: dict[str, Any]) -> dict[str, Any]:
+    point = {name: row[name] for name in repository.POINT_COLUMNS}
+    for name in ("field_dates_precision", "population", "sample_type"):
+        value = point[name]
+        point[name] = getattr(value, "value", value)
+    return point
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
