@@ -23,13 +23,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_extensions(app: Flask) -> None:
-    from pollapp.extensions import api, db, migrate
+    from pollapp.extensions import db, migrate
 
     db.init_app(app)
     with app.app_context():
         _enforce_sqlite_foreign_keys(db.engine)
     migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIR", _migrations_dir()))
-    api.init_app(app)
 
 
 def _enforce_sqlite_foreign_keys(engine) -> None:

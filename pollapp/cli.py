@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 from pollapp.exceptions import DomainError, FieldError, InvalidInput
 from pollapp.extensions import db
 from pollapp.schemas.organisations import PollsterInSchema, SponsorInSchema
+from pollapp.schemas.errors import webargs_errors
 from pollapp.schemas.polls import PollInSchema
 from pollapp.schemas.series import SeriesInSchema
 from pollapp.services import keys, seed
@@ -29,8 +30,6 @@ def _validator(schema: ma.Schema) -> Callable[[dict[str, Any]], dict[str, Any]]:
         try:
             return schema.load(raw)
         except ma.ValidationError as exc:
-            from pollapp.api.problems import webargs_errors
-
             errors = [FieldError(e["pointer"], e["detail"]) for e in webargs_errors({"json": exc.messages})]
             raise InvalidInput("Invalid record.", errors) from exc
 

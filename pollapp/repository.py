@@ -98,6 +98,26 @@ def poll_by_source(session: Session, source: str, source_id: str) -> Poll | None
     return session.scalars(query).one_or_none()
 
 
+def polls_by_source(session: Session, source: str) -> list[Poll]:
+    return list(session.scalars(select(Poll).where(Poll.source == source).options(*_poll_loading())))
+
+
+def series_members_of_polls(session: Session, poll_ids: Sequence[int]) -> list[SeriesMember]:
+    """Series memberships of the questions of these polls, with their mappings loaded."""
+    if not poll_ids:
+        return []
+    query = (
+        select(SeriesMember)
+        .join(Question, SeriesMember.question_id == Question.id)
+        .where(Question.poll_id.in_(poll_ids))
+        .options(
+            selectinload(SeriesMember.mappings).selectinload(SeriesMapping.answer),
+            selectinload(SeriesMember.mappings).selectinload(SeriesMapping.outcome),
+        )
+    )
+    return list(session.scalars(query))
+
+
 @dataclass
 class PollFilters:
     pollsters: list[str] = field(default_factory=list)

@@ -7,8 +7,9 @@ One place maps every failure to ``application/problem+json``:
 * anything unexpected, which becomes a 500 with no stack trace or SQL in the body (it is logged).
 
 webargs reports validation errors nested by location (``{"json": {"field": ["msg"]}}``); they are
-flattened here into ``errors``: a list of ``{"pointer": "/questions/0/answers/1/pct", "detail": ...}``
-for bodies (RFC 6901 JSON Pointers) and ``{"parameter": "pollster", "detail": ...}`` for query strings.
+flattened (:func:`pollapp.schemas.errors.webargs_errors`) into ``errors``: a list of
+``{"pointer": "/questions/0/answers/1/pct", "detail": ...}`` for bodies (RFC 6901 JSON Pointers) and
+``{"parameter": "pollster", "detail": ...}`` for query strings.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from flask_smorest.spec import prepare_response
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from pollapp.exceptions import DomainError
+from pollapp.schemas.errors import webargs_errors
 
 PROBLEM_MIMETYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://pollapp.org/problems/"
@@ -76,43 +78,6 @@ def problem_response(
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
-
-
-def _pointer(path: list[str | int]) -> str:
-    escaped = (str(part).replace("~", "~0").replace("/", "~1") for part in path)
-    return "/" + "/".join(escaped) if path else ""
-
-
-def _flatten(messages: Any, path: list[str | int]) -> list[tuple[list[str | int], str]]:
-    """Walk marshmallow's nested error dict into (path, message) pairs."""
-    if isinstance(messages, dict):
-        pairs: list[tuple[list[str | int], str]] = []
-        for key, value in messages.items():
-            if key == "_schema":
-                pairs.extend(_flatten(value, path))
-            else:
-                pairs.extend(_flatten(value, [*path, key]))
-        return pairs
-    if isinstance(messages, (list, tuple)):
-        if all(isinstance(m, str) for m in messages):
-            return [(path, m) for m in messages]
-        pairs = []
-        for value in messages:
-            pairs.extend(_flatten(value, path))
-        return pairs
-    return [(path, str(messages))]
-
-
-def webargs_errors(messages: dict[str, Any]) -> list[dict[str, str]]:
-    """Flatten ``{location: {field: [...]}}`` into the problem's ``errors`` list."""
-    errors = []
-    for location, fields in messages.items():
-        for path, message in _flatten(fields, []):
-            if location in ("json", "form", "files"):
-                errors.append({"pointer": _pointer(path), "detail": message})
-            else:
-                errors.append({"parameter": ".".join(str(p) for p in path), "detail": message})
-    return errors
 
 
 def schema_name(schema: Any) -> str:

@@ -103,13 +103,18 @@ def get_poll(session: Session, poll_id: int) -> Poll:
     return poll
 
 
-def create_poll(session: Session, doc: dict[str, Any]) -> Poll:
-    """Create a poll with its questions and answers in one flush (the caller commits or rolls back)."""
-    _check_source_free(session, doc, current=None)
+def create_poll(session: Session, doc: dict[str, Any], *, flush: bool = True) -> Poll:
+    """Create a poll with its questions and answers (the caller commits or rolls back).
+
+    ``flush=False`` lets bulk loaders insert many polls in one flush (SQLAlchemy then batches the
+    INSERTs); they must have checked the natural key themselves."""
+    if flush:
+        _check_source_free(session, doc, current=None)
     poll = Poll()
     _apply(session, poll, doc)
     session.add(poll)
-    session.flush()
+    if flush:
+        session.flush()
     return poll
 
 
@@ -126,19 +131,34 @@ def delete_poll(session: Session, poll: Poll) -> None:
     session.flush()
 
 
-def upsert_poll(session: Session, doc: dict[str, Any]) -> tuple[str, Poll]:
+def upsert_poll(
+    session: Session, doc: dict[str, Any], *, known: dict[str, Poll] | None = None
+) -> tuple[str, Poll]:
     """Create or update the poll with ``doc``'s natural key (source, source_id).
 
     Returns ``("created" | "updated" | "unchanged", poll)``; an unchanged poll is not written.
+    ``known`` (source_id -> poll, from :func:`polls_from_source`) spares a bulk loader one query per
+    poll and one flush per new poll.
     """
     if doc.get("source") is None:
         raise InvalidInput("An upsert needs the natural key source + source_id.", [FieldError("/source", "Required.")])
-    existing = repository.poll_by_source(session, doc["source"], doc["source_id"])
+    if known is None:
+        existing = repository.poll_by_source(session, doc["source"], doc["source_id"])
+    else:
+        existing = known.get(doc["source_id"])
     if existing is None:
-        return "created", create_poll(session, doc)
+        poll = create_poll(session, doc, flush=known is None)
+        if known is not None:
+            known[doc["source_id"]] = poll
+        return "created", poll
     if poll_document(existing) == normalized_document(doc):
         return "unchanged", existing
     return "updated", replace_poll(session, existing, doc)
+
+
+def polls_from_source(session: Session, source: str) -> dict[str, Poll]:
+    """Every poll imported from ``source``, by source_id, fully loaded (for bulk upserts)."""
+    return {p.source_id: p for p in repository.polls_by_source(session, source)}  # type: ignore[misc]
 
 
 def list_polls(

@@ -110,11 +110,34 @@ def load_directory(session: Session, root: Path, validators: Validators) -> Load
             except InvalidInput as exc:
                 problems.extend(_located(exc, f"series.json[{i}]"))
     _raise(problems)
-    for path in sorted((root / "polls").glob("*.csv")):
-        problems.extend(_load_poll_file(session, path, validators.poll, report))
+    context = _PollContext.prefetch(session)
+    with session.no_autoflush:
+        for path in sorted((root / "polls").glob("*.csv")):
+            problems.extend(_load_poll_file(session, path, validators.poll, report, context))
     _raise(problems)
     session.flush()
     return report
+
+
+@dataclass
+class _PollContext:
+    """What a bulk load looks up once instead of once per poll: the polls already loaded from this
+    source, their series memberships, and the series by slug."""
+
+    known: dict[str, Any]
+    members: dict[tuple[int, int], Any]
+    series: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def prefetch(cls, session: Session) -> _PollContext:
+        known = poll_service.polls_from_source(session, SEED_SOURCE)
+        members = repository.series_members_of_polls(session, [p.id for p in known.values()])
+        return cls(known, {(m.series_id, m.question_id): m for m in members})
+
+    def series_by_slug(self, session: Session, slug: str) -> Any:
+        if slug not in self.series:
+            self.series[slug] = series_service.get_series(session, slug)
+        return self.series[slug]
 
 
 def _raise(problems: list[FieldError]) -> None:
@@ -185,7 +208,9 @@ def _upsert_series(session: Session, data: dict[str, Any], report: LoadReport) -
     report.count("series", "updated" if changed else "unchanged")
 
 
-def _load_poll_file(session: Session, path: Path, validate: Validator, report: LoadReport) -> list[FieldError]:
+def _load_poll_file(
+    session: Session, path: Path, validate: Validator, report: LoadReport, context: _PollContext
+) -> list[FieldError]:
     problems: list[FieldError] = []
     grouped: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for line, raw in _csv_rows(path):
@@ -198,9 +223,9 @@ def _load_poll_file(session: Session, path: Path, validate: Validator, report: L
     for key, rows in grouped.items():
         try:
             raw_doc, memberships = _poll_document(key, rows, path.name)
-            status, poll = poll_service.upsert_poll(session, validate(raw_doc))
+            status, poll = poll_service.upsert_poll(session, validate(raw_doc), known=context.known)
             report.count("polls", status)
-            _apply_memberships(session, poll, memberships, report)
+            _apply_memberships(session, poll, memberships, report, context)
         except InvalidInput as exc:
             problems.extend(_located(exc, f"{path.name}:{rows[0][0]} (poll {key})"))
     return problems
@@ -240,12 +265,18 @@ def _poll_document(
     return doc, memberships
 
 
-def _apply_memberships(session: Session, poll: Any, memberships: dict[tuple[str, str], dict[str, list[str]]], report: LoadReport) -> None:
+def _apply_memberships(
+    session: Session,
+    poll: Any,
+    memberships: dict[tuple[str, str], dict[str, list[str]]],
+    report: LoadReport,
+    context: _PollContext,
+) -> None:
     questions = {q.code: q for q in poll.questions}
     for (slug, qcode), outcomes in memberships.items():
         question = questions[qcode]
-        series = series_service.get_series(session, slug)
-        current = repository.series_member(session, series.id, question.id)
+        series = context.series_by_slug(session, slug)
+        current = context.members.get((series.id, question.id)) if question.id is not None else None
         wanted = {o: sorted(codes) for o, codes in outcomes.items()}
         if current is not None:
             have: dict[str, list[str]] = {}
@@ -254,5 +285,5 @@ def _apply_memberships(session: Session, poll: Any, memberships: dict[tuple[str,
             if {o: sorted(c) for o, c in have.items()} == wanted:
                 report.count("series members", "unchanged")
                 continue
-        series_service.set_member(session, slug, question.id, outcomes)
+        series_service.map_question(session, series, question, outcomes, current)
         report.count("series members", "created" if current is None else "updated")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from pollapp import repository
 from pollapp.exceptions import Conflict, FieldError, InvalidInput, NotFound
-from pollapp.models import Series, SeriesMapping, SeriesMember, SeriesOutcome
+from pollapp.models import Question, Series, SeriesMapping, SeriesMember, SeriesOutcome
 from pollapp.services.pagination import Page, decode_cursor, encode_cursor
 
 
@@ -86,6 +86,21 @@ def set_member(session: Session, slug: str, question_id: int, outcomes: dict[str
     question = repository.question_by_id(session, question_id)
     if question is None:
         raise InvalidInput("Unknown question.", [FieldError("/question_id", f"No question with id {question_id}.")])
+    member = map_question(session, series, question, outcomes, repository.series_member(session, series.id, question_id))
+    session.flush()
+    return member
+
+
+def map_question(
+    session: Session,
+    series: Series,
+    question: Question,
+    outcomes: dict[str, list[str]],
+    member: SeriesMember | None,
+) -> SeriesMember:
+    """Map ``question``'s answers onto ``series``' outcomes, replacing ``member``'s mapping if given.
+
+    Works on loaded objects without flushing, so bulk loaders can map many questions at once."""
     by_outcome = {o.code: o for o in series.outcomes}
     answers = {a.code: a for a in question.answers}
     errors: list[FieldError] = []
@@ -104,7 +119,6 @@ def set_member(session: Session, slug: str, question_id: int, outcomes: dict[str
                 seen[code] = outcome_code
     if errors:
         raise InvalidInput("The mapping does not fit the series or the question.", errors)
-    member = repository.series_member(session, series.id, question_id)
     if member is None:
         member = SeriesMember(series=series, question=question)
         session.add(member)
@@ -114,7 +128,6 @@ def set_member(session: Session, slug: str, question_id: int, outcomes: dict[str
         for code in codes
     ]
     series.updated_at = _now()
-    session.flush()
     return member
 
 
