@@ -16,6 +16,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from pollapp.config import load_config
 
     load_config(app, config)
+    app.json.sort_keys = False  # keep the schemas' field order: id and names first, as documented
     _register_extensions(app)
     _register_blueprints(app)
     _register_commands(app)

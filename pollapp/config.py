@@ -23,7 +23,6 @@ from typing import Any
 
 DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-    "JSON_SORT_KEYS": False,
     # flask-smorest / OpenAPI
     "API_TITLE": "pollapp API",
     "API_VERSION": "v1",
