@@ -33,7 +33,9 @@ def _register_extensions(app: Flask) -> None:
 
 
 def _enforce_sqlite_foreign_keys(engine) -> None:
-    """SQLite ignores foreign keys (and so ON DELETE CASCADE) unless each connection asks for them."""
+    """SQLite ignores foreign keys (and so ON DELETE CASCADE) unless each connection asks for them,
+    and its built-in ``lower()`` folds ASCII only: replace it by Python's, so that case-insensitive
+    search finds "вступ" in "ВСТУП" on SQLite as it does on PostgreSQL."""
     if engine.dialect.name != "sqlite":
         return
     from sqlalchemy import event
@@ -43,6 +45,11 @@ def _enforce_sqlite_foreign_keys(engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+
+
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
 
 
 def _migrations_dir() -> str:

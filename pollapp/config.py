@@ -30,7 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_REDOC_PATH": "/docs",
-    "OPENAPI_REDOC_URL": "/static/vendor/redoc.standalone.js",
+    "OPENAPI_REDOC_URL": "/static/vendor/redoc/redoc.standalone.js",  # served from pollapp/static (no CDN)
     # Pagination
     "PAGE_DEFAULT_LIMIT": 50,
     "PAGE_MAX_LIMIT": 500,

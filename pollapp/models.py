@@ -252,7 +252,7 @@ class Question(Base):
     wording: Mapped[str] = mapped_column(Text)
     wording_exact: Mapped[bool] = mapped_column(default=True)
     wording_en: Mapped[str | None] = mapped_column(Text)
-    language: Mapped[str] = mapped_column(String(8))
+    language: Mapped[str] = mapped_column(String(35))  # BCP 47 tag (RFC 5646 asks for room for 35)
     preceding_context: Mapped[str | None] = mapped_column(Text)
     position: Mapped[int] = mapped_column(default=1)
     population: Mapped[Population | None] = mapped_column(_enum(Population))

@@ -158,7 +158,7 @@ def upgrade():
     sa.Column('wording', sa.Text(), nullable=False),
     sa.Column('wording_exact', sa.Boolean(), nullable=False),
     sa.Column('wording_en', sa.Text(), nullable=True),
-    sa.Column('language', sa.String(length=8), nullable=False),
+    sa.Column('language', sa.String(length=35), nullable=False),
     sa.Column('preceding_context', sa.Text(), nullable=True),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('population', sa.Enum('adults', 'registered_voters', 'likely_voters', 'other', name='population', native_enum=False, create_constraint=True, length=32), nullable=True),

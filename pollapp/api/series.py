@@ -93,8 +93,11 @@ class SeriesMembers(MethodView):
     @blp.arguments(MemberInSchema)
     @blp.response(200, MemberOutSchema)
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
     def post(self, data: dict[str, Any], slug: str):
-        """Add a question to the series (or replace its mapping)."""
+        """Add a question to the series (or replace its mapping); ``If-Match`` is checked against
+        the ETag of the members list (GET ``/series/{slug}/members``)."""
+        check_if_match(MemberOutSchema(many=True), series_service.members(db.session, slug))
         series_service.set_member(db.session, slug, data["question_id"], data["outcomes"])
         db.session.commit()
         return next(m for m in series_service.members(db.session, slug) if m["question_id"] == data["question_id"])
@@ -105,8 +108,11 @@ class SeriesMemberItem(MethodView):
     @requires_key(blp)
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
     def delete(self, slug: str, question_id: int):
-        """Remove a question from the series."""
+        """Remove a question from the series; ``If-Match`` is checked against the ETag of the
+        members list (GET ``/series/{slug}/members``)."""
+        check_if_match(MemberOutSchema(many=True), series_service.members(db.session, slug))
         series_service.remove_member(db.session, slug, question_id)
         db.session.commit()
 

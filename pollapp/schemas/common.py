@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numbers
 import re
+from collections.abc import Mapping
+from typing import Any
 
 import marshmallow as ma
 from marshmallow import validate
@@ -18,20 +21,68 @@ LANGUAGE = validate.Regexp(
 _URL = ma.fields.Url(schemes={"http", "https"}, validate=validate.Length(max=1000))
 
 
-def url_field(**kwargs) -> ma.fields.Url:
-    return ma.fields.Url(schemes={"http", "https"}, validate=validate.Length(max=1000), **kwargs)
+def url_field(max_length: int = 1000, **kwargs) -> ma.fields.Url:
+    return ma.fields.Url(schemes={"http", "https"}, validate=validate.Length(max=max_length), **kwargs)
 
 
 def text_field(max_length: int = 20_000, **kwargs) -> ma.fields.String:
     return ma.fields.String(validate=validate.Length(max=max_length), **kwargs)
 
 
+DB_INT_MAX = 2**31 - 1  # the INTEGER columns' range (PostgreSQL int4)
+
+
+class WholeNumber(ma.fields.Integer):
+    """An integer field that refuses a fractional number instead of truncating it (marshmallow's
+    non-strict Integer turns 12.5 into 12), and one outside the database's INTEGER range (which
+    would fail on insert). Digit strings are still accepted, for the CSV loader."""
+
+    default_error_messages = {"range": f"Must be between {-DB_INT_MAX - 1} and {DB_INT_MAX}."}
+
+    def _validated(self, value):
+        if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral) and value != int(value):
+            raise self.make_error("invalid", input=value)
+        number = super()._validated(value)
+        if number is not None and not -DB_INT_MAX - 1 <= number <= DB_INT_MAX:
+            raise self.make_error("range")
+        return number
+
+
+NUL_MESSAGE = "Must not contain NUL (\\u0000) characters."
+
+
+def nul_errors(value: Any) -> Any:
+    """Error messages, nested like marshmallow's, for every string (or key) holding a NUL character:
+    PostgreSQL cannot store one, so it is refused up front on every database."""
+    if isinstance(value, str):
+        return [NUL_MESSAGE] if "\x00" in value else None
+    if isinstance(value, Mapping):
+        errors: dict[Any, Any] = {}
+        for key, item in value.items():
+            found = [NUL_MESSAGE] if isinstance(key, str) and "\x00" in key else nul_errors(item)
+            if found:
+                errors[key] = found
+        return errors or None
+    if isinstance(value, (list, tuple)):
+        indexed = {i: found for i, item in enumerate(value) if (found := nul_errors(item))}
+        return indexed or None
+    return None
+
+
 class StrictSchema(ma.Schema):
-    """Rejects unknown fields (marshmallow's RAISE), so a typo never silently drops data."""
+    """Rejects unknown fields (marshmallow's RAISE), so a typo never silently drops data, and text
+    holding NUL characters."""
 
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+    @ma.pre_load
+    def refuse_nul_characters(self, data: Any, **kwargs: Any) -> Any:
+        errors = nul_errors(data)
+        if errors:
+            raise ma.ValidationError(errors)
+        return data
 
 
 class PageArgsSchema(StrictSchema):

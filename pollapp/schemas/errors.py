@@ -43,5 +43,7 @@ def webargs_errors(messages: dict[str, Any]) -> list[dict[str, str]]:
             if location in ("json", "form", "files"):
                 errors.append({"pointer": _pointer(path), "detail": message})
             else:
-                errors.append({"parameter": ".".join(str(p) for p in path), "detail": message})
+                # A query parameter is named as the client sent it ("population", not "population.0"
+                # for the first of its repeated values).
+                errors.append({"parameter": str(path[0]) if path else "", "detail": message})
     return errors

@@ -21,7 +21,7 @@ class PollsterInSchema(StrictSchema):
     slug = ma.fields.String(required=True, validate=[SLUG, validate.Length(max=80)])
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     country = ma.fields.String(load_default=None, allow_none=True, validate=COUNTRY)
-    website = url_field(load_default=None, allow_none=True)
+    website = url_field(max_length=500, load_default=None, allow_none=True)
     memberships = ma.fields.List(
         ma.fields.String(validate=validate.OneOf(MEMBERSHIPS)),
         load_default=list,
@@ -48,7 +48,7 @@ class SponsorInSchema(StrictSchema):
     slug = ma.fields.String(required=True, validate=[SLUG, validate.Length(max=80)])
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     country = ma.fields.String(load_default=None, allow_none=True, validate=COUNTRY)
-    website = url_field(load_default=None, allow_none=True)
+    website = url_field(max_length=500, load_default=None, allow_none=True)
     notes = text_field(load_default=None, allow_none=True)
 
 

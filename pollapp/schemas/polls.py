@@ -27,6 +27,7 @@ from pollapp.schemas.common import (
     LANGUAGE,
     SLUG,
     StrictSchema,
+    WholeNumber,
     envelope,
     text_field,
     url_field,
@@ -52,7 +53,7 @@ class AnswerInSchema(StrictSchema):
         validate=validate.Range(min=0, max=100),
         metadata={"description": "Percentage as published (0-100)."},
     )
-    position = ma.fields.Integer(load_default=None, validate=validate.Range(min=1))
+    position = WholeNumber(load_default=None, validate=validate.Range(min=1))
     substantive = ma.fields.Boolean(
         load_default=True, metadata={"description": "False for don't know / refused / hard to say."}
     )
@@ -76,9 +77,9 @@ class QuestionInSchema(StrictSchema):
         metadata={"description": "False when the source gave only a paraphrase or a translation."},
     )
     wording_en = text_field(load_default=None, allow_none=True)
-    language = ma.fields.String(required=True, validate=LANGUAGE)
+    language = ma.fields.String(required=True, validate=[LANGUAGE, validate.Length(max=35)])
     preceding_context = text_field(load_default=None, allow_none=True)
-    position = ma.fields.Integer(load_default=None, validate=validate.Range(min=1))
+    position = WholeNumber(load_default=None, validate=validate.Range(min=1))
     population = _enum_field(Population, load_default=None, allow_none=True)
     base_description = ma.fields.String(
         load_default=None,
@@ -86,7 +87,7 @@ class QuestionInSchema(StrictSchema):
         validate=validate.Length(max=1000),
         metadata={"description": "Null for the whole sample, else the subgroup asked (e.g. 'split half A')."},
     )
-    base_n = ma.fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    base_n = WholeNumber(load_default=None, allow_none=True, validate=validate.Range(min=1))
     split_variant = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     multi_select = ma.fields.Boolean(load_default=False)
     notes = text_field(load_default=None, allow_none=True)
@@ -162,7 +163,7 @@ class PollInSchema(StrictSchema):
     population = _enum_field(Population, required=True)
     population_description = text_field(load_default=None, allow_none=True)
     coverage_exclusions = text_field(load_default=None, allow_none=True)
-    sample_size = ma.fields.Integer(
+    sample_size = WholeNumber(
         load_default=None,
         allow_none=True,
         validate=validate.Range(min=1),

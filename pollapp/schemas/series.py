@@ -8,7 +8,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from pollapp.models import Population
-from pollapp.schemas.common import CODE, COUNTRY, SLUG, StrictSchema, envelope, text_field
+from pollapp.schemas.common import CODE, COUNTRY, SLUG, StrictSchema, WholeNumber, envelope, text_field
 
 
 class OutcomeSchema(StrictSchema):
@@ -42,11 +42,31 @@ class SeriesPatchSchema(StrictSchema):
     tags = ma.fields.List(ma.fields.String(validate=[CODE, validate.Length(max=80)]))
 
 
+class CodeMapField(ma.fields.Dict):
+    """A dict whose errors point at the offending entry (``/outcomes/ready/0``), not at marshmallow's
+    internal ``key``/``value`` split (``/outcomes/ready/value/0``), which is no JSON Pointer."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        try:
+            return super()._deserialize(value, attr, data, **kwargs)
+        except ma.ValidationError as exc:
+            if not isinstance(exc.messages, dict):
+                raise
+            messages: dict[Any, Any] = {}
+            for key, parts in exc.messages.items():
+                key_errors, value_errors = parts.get("key", []), parts.get("value", [])
+                if isinstance(value_errors, dict):
+                    messages[key] = {**value_errors, **({"_schema": key_errors} if key_errors else {})}
+                else:
+                    messages[key] = [*key_errors, *value_errors]
+            raise ma.ValidationError(messages, valid_data=exc.valid_data) from exc
+
+
 class MemberInSchema(StrictSchema):
     """Add a question to a series: ``{"question_id": 12, "outcomes": {"ready": ["ready_for_some_concessions"]}}``."""
 
-    question_id = ma.fields.Integer(required=True, validate=validate.Range(min=1))
-    outcomes = ma.fields.Dict(
+    question_id = WholeNumber(required=True, validate=validate.Range(min=1))
+    outcomes = CodeMapField(
         keys=ma.fields.String(validate=CODE),
         values=ma.fields.List(ma.fields.String(validate=CODE), validate=validate.Length(min=1)),
         required=True,

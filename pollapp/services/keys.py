@@ -34,6 +34,8 @@ def create_key(session: Session, name: str, scope: str = "write") -> tuple[ApiKe
         raise InvalidInput(f"Unknown scope '{scope}'; use one of {', '.join(SCOPES)}.")
     if not name.strip():
         raise InvalidInput("A key needs a name.")
+    if len(name.strip()) > 200:
+        raise InvalidInput("A key's name has at most 200 characters.")
     prefix = secrets.token_hex(4)
     token = f"pa_{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey(name=name.strip(), prefix=prefix, key_hash=_digest(token), scopes=sorted(IMPLIED[scope]))

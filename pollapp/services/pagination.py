@@ -12,6 +12,7 @@ from typing import Any, Generic, TypeVar
 from pollapp.exceptions import InvalidParameter
 
 T = TypeVar("T")
+_MAX_INT = 2**31 - 1  # cursor integers are ids and positions: INTEGER columns
 
 
 @dataclass
@@ -49,9 +50,13 @@ def _coerce(value: Any, typ: type) -> Any:
     if typ is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise TypeError("expected an integer")
+        if not -_MAX_INT - 1 <= value <= _MAX_INT:
+            raise ValueError("integer out of the columns' range")  # the query would fail, not match
         return value
     if typ is str:
         if not isinstance(value, str):
             raise TypeError("expected a string")
+        if "\x00" in value:
+            raise ValueError("NUL in a cursor string")  # PostgreSQL text cannot hold it
         return value
     raise TypeError(f"unsupported cursor type {typ}")

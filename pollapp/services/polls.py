@@ -122,6 +122,7 @@ def replace_poll(session: Session, poll: Poll, doc: dict[str, Any]) -> Poll:
     """Replace every field, question and answer of ``poll`` by ``doc`` (PUT semantics)."""
     _check_source_free(session, doc, current=poll)
     _apply(session, poll, doc)
+    poll.updated_at = dt.datetime.now(dt.timezone.utc)  # also when only questions/answers changed (data version)
     session.flush()
     return poll
 

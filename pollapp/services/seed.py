@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from pollapp import repository
-from pollapp.exceptions import FieldError, InvalidInput
+from pollapp.exceptions import DomainError, FieldError, InvalidInput
 from pollapp.models import Pollster, Sponsor
 from pollapp.services import polls as poll_service
 from pollapp.services import series as series_service
@@ -145,7 +145,7 @@ def _raise(problems: list[FieldError]) -> None:
         raise InvalidInput(f"{len(problems)} problem(s) in the data; nothing was loaded.", problems)
 
 
-def _located(exc: InvalidInput, where: str) -> list[FieldError]:
+def _located(exc: DomainError, where: str) -> list[FieldError]:
     if not exc.errors:
         return [FieldError(where, exc.detail)]
     return [FieldError(f"{where}{e.pointer or ''}", e.message) for e in exc.errors]
@@ -226,7 +226,7 @@ def _load_poll_file(
             status, poll = poll_service.upsert_poll(session, validate(raw_doc), known=context.known)
             report.count("polls", status)
             _apply_memberships(session, poll, memberships, report, context)
-        except InvalidInput as exc:
+        except DomainError as exc:  # e.g. NotFound for a series slug that series.json does not define
             problems.extend(_located(exc, f"{path.name}:{rows[0][0]} (poll {key})"))
     return problems
 

@@ -105,6 +105,7 @@ def map_question(
     answers = {a.code: a for a in question.answers}
     errors: list[FieldError] = []
     seen: dict[str, str] = {}
+    listed_at: dict[str, tuple[int, str]] = {}  # answer code -> (order listed, JSON pointer)
     for outcome_code, answer_codes in outcomes.items():
         if outcome_code not in by_outcome:
             errors.append(FieldError(f"/outcomes/{outcome_code}", f"The series has no outcome '{outcome_code}'."))
@@ -117,6 +118,14 @@ def map_question(
                 )
             else:
                 seen[code] = outcome_code
+                listed_at[code] = (len(listed_at), f"/outcomes/{outcome_code}/{i}")
+    for code in seen:  # a net answer already contains its components: mapping both counts them twice
+        for component in answers[code].components:
+            if component.code in seen:
+                pointer = max(listed_at[code], listed_at[component.code])[1]
+                errors.append(
+                    FieldError(pointer, f"Answer '{component.code}' is part of the net answer '{code}'; map one or the other.")
+                )
     if errors:
         raise InvalidInput("The mapping does not fit the series or the question.", errors)
     if member is None:

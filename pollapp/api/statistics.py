@@ -1,0 +1,173 @@
+"""Statistics: intervals of a poll, change between two polls, and per series the trend line, house
+effects and house-adjusted points.
+
+Series-wide results are computed GETs: the weak ETag is derived from the series' data version, the
+normalised arguments and ``STATS_VERSION`` (one aggregate query), so ``If-None-Match`` is answered 304
+before any poll is loaded or any model fitted; the body itself comes from the result cache when the
+same result was computed before. (Weak, because ``computed_at`` may differ between two computations
+of the same numbers.)
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Callable
+from typing import Any
+
+import marshmallow as ma
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from pollapp.extensions import db
+from pollapp.schemas.statistics import (
+    AdjustedPointsSchema,
+    CompareArgsSchema,
+    CompareSchema,
+    HouseEffectArgsSchema,
+    HouseEffectsSchema,
+    IntervalArgsSchema,
+    PollIntervalsSchema,
+    TrendArgsSchema,
+    TrendSchema,
+)
+from pollapp.services import statistics
+from pollapp.services.cache import LRUCache
+
+PATH = ""
+blp = Blueprint(
+    "statistics", __name__,
+    description="Statistics with their uncertainty: intervals, leads, changes, trend lines, house effects.",
+)
+CSV_DESCRIPTION = "The trend grid as CSV (one row per day, the JSON grid's columns)."
+
+
+@blp.route("/polls/<int:poll_id>/intervals")
+class PollIntervals(MethodView):
+    @blp.arguments(IntervalArgsSchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, PollIntervalsSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, args: dict[str, Any], poll_id: int):
+        """Every answer with its interval (net answers included), simultaneous intervals and leads."""
+        return statistics.poll_intervals(db.session, poll_id, **args)
+
+
+@blp.route("/compare")
+class Compare(MethodView):
+    @blp.arguments(CompareArgsSchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, CompareSchema)
+    def get(self, args: dict[str, Any]):
+        """Change between two polls in a series outcome, or in one question's answer."""
+        return statistics.compare(db.session, args.pop("poll_a"), args.pop("poll_b"), **args)
+
+
+@blp.route("/series/<slug>/trend")
+class SeriesTrend(MethodView):
+    @blp.arguments(TrendArgsSchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, TrendSchema)
+    @blp.alt_response(200, schema={"type": "string"}, content_type="text/csv", success=True,
+                      description="The trend as JSON; with `Accept: text/csv`, its grid as CSV.")
+    @blp.alt_response(304, response="NOT_MODIFIED")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, args: dict[str, Any], slug: str):
+        """Trend line of one outcome on a daily grid (JSON, or the grid as CSV with ``Accept: text/csv``)."""
+        fmt = "csv" if _prefers_csv() else "json"
+        return _computed("trend", slug, statistics.trend_params(**args), statistics.series_trend, fmt)
+
+
+@blp.route("/series/<slug>/trend.csv")
+class SeriesTrendCsv(MethodView):
+    @blp.arguments(TrendArgsSchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, {"type": "string"}, content_type="text/csv", description=CSV_DESCRIPTION)
+    @blp.alt_response(304, response="NOT_MODIFIED")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, args: dict[str, Any], slug: str):
+        """The trend grid as CSV (same arguments as the JSON trend)."""
+        return _computed("trend", slug, statistics.trend_params(**args), statistics.series_trend, "csv")
+
+
+@blp.route("/series/<slug>/house-effects")
+class SeriesHouseEffects(MethodView):
+    @blp.arguments(HouseEffectArgsSchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, HouseEffectsSchema)
+    @blp.alt_response(304, response="NOT_MODIFIED")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, args: dict[str, Any], slug: str):
+        """House effect of each pollster on one outcome, with its interval and poll count."""
+        return _computed("house-effects", slug, statistics.house_params(**args), statistics.house_effects)
+
+
+@blp.route("/series/<slug>/adjusted-points")
+class SeriesAdjustedPoints(MethodView):
+    @blp.arguments(HouseEffectArgsSchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, AdjustedPointsSchema)
+    @blp.alt_response(304, response="NOT_MODIFIED")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, args: dict[str, Any], slug: str):
+        """Each poll's value with its pollster's house effect removed."""
+        return _computed("adjusted-points", slug, statistics.house_params(**args), statistics.adjusted_points)
+
+
+# ---------------------------------------------------------------- computed GETs
+
+
+def _computed(kind: str, slug: str, params: Any, compute: Callable[..., statistics.EncodedResult],
+              fmt: str = "json") -> Response:
+    """Data-version ETag first (304 without work), then the (cached) result."""
+    version = statistics.series_version(db.session, slug)
+    etag = hashlib.sha256(f"{statistics.result_key(kind, version, params)}:{fmt}".encode()).hexdigest()[:40]
+    if request.if_none_match.contains_weak(etag):
+        return _with_validators(current_app.response_class(status=200), etag).make_conditional(request)
+    cache = stats_cache()
+    if fmt == "csv":
+        csv_key = f"{etag}:csv"  # the CSV is cached too: decoding a large JSON body on every hit is slow
+        body, cached = cache.get(csv_key), True
+        if body is None:
+            result = compute(db.session, slug, params, cache=cache, version=version)
+            body, cached = _grid_csv(result.data).encode(), result.cached
+            cache.set(csv_key, body)
+        response = current_app.response_class(body, mimetype="text/csv")
+        response.headers["Content-Disposition"] = f'inline; filename="{slug}-{kind}.csv"'
+    else:
+        result = compute(db.session, slug, params, cache=cache, version=version)
+        response, cached = current_app.response_class(result.body, mimetype="application/json"), result.cached
+    response.headers["X-Cache"] = "hit" if cached else "miss"
+    return _with_validators(response, etag)
+
+
+def _with_validators(response: Response, etag: str) -> Response:
+    response.set_etag(etag, weak=True)  # caching.py leaves an ETag set here alone
+    response.headers["Cache-Control"] = f"public, max-age={current_app.config['PUBLIC_MAX_AGE']}"
+    response.vary.add("Accept")
+    return response
+
+
+def _prefers_csv() -> bool:
+    accept = request.accept_mimetypes
+    return accept.quality("text/csv") > accept.quality("application/json")
+
+
+def _grid_csv(data: dict[str, Any]) -> str:
+    grid = data["grid"]
+    columns = list(grid[0]) if grid else ["date", "estimate_pct", "se_pct", "lower_pct", "upper_pct"]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([["" if row.get(c) is None else row[c] for c in columns] for row in grid])
+    return out.getvalue()
+
+
+def stats_cache() -> LRUCache:
+    """The application's result cache (created on first use; bounds from ``STATS_CACHE_*`` config)."""
+    cache = current_app.extensions.get("pollapp.stats_cache")
+    if cache is None:
+        cache = current_app.extensions.setdefault(
+            "pollapp.stats_cache",
+            LRUCache(
+                max_entries=int(current_app.config.get("STATS_CACHE_MAX_ENTRIES", 64)),
+                max_bytes=int(current_app.config.get("STATS_CACHE_MAX_BYTES", 64 * 1024 * 1024)),
+            ),
+        )
+    return cache

@@ -1,0 +1,188 @@
+"""What the statistics use cases share: option lists, how a poll's effective sample size is found,
+how ``pollapp.stats`` errors become domain errors, and the fast DataFrame -> records path.
+
+The boundary rule lives here: the store and the API speak percent (``pct``, 0-100), ``pollapp.stats``
+speaks proportions (0-1); values are divided by 100 on the way in and multiplied by 100 on the way out,
+nowhere else. Nothing here imports pandas or statsmodels at module level (``import statsmodels.api``
+costs seconds): they are imported inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pollapp.exceptions import DomainError, FieldError, InsufficientData, InvalidInput
+
+# Option lists, spelled here so that schemas can use them without importing numpy/pandas;
+# tests/services/test_stats_cache.py checks them against pollapp.stats.
+INTERVAL_METHODS = ("wilson", "beta", "jeffreys", "agresti_coull", "normal")
+SIMULTANEOUS_METHODS = ("goodman", "sison-glaz")
+TREND_METHODS = ("kalman", "lowess", "weighted", "rolling")
+TREND_HOUSE_EFFECTS = ("sum_to_zero", "weighted_sum_to_zero", "reference", "none")
+TREND_HOUSE_METHODS = ("auto", "joint", "two_stage")
+HOUSE_EFFECT_METHODS = ("auto", "kalman", "fixed_effects")
+HOUSE_EFFECT_CONSTRAINTS = ("sum_to_zero", "weighted_sum_to_zero", "reference")
+CHANGE_CI_METHODS = ("newcomb", "score", "wald", "agresti-caffo")
+CHANGE_TEST_METHODS = ("agresti-caffo", "score", "wald")
+#: Population preference when one poll reports a measure for several populations.
+DEFAULT_POPULATION_PREFERENCE = ("adults", "registered_voters", "likely_voters", "other")
+#: Effective sample size assumed for a poll that reports neither n nor a margin of error, when its
+#: pollster has no poll with a known one either (typical national polls interview 1,000-2,000).
+DEFAULT_N = 1000
+
+# Where n came from (``n_source``).
+N_QUESTION_BASE = "question base"
+N_POLL = "poll sample size"
+N_FROM_MOE = "implied by the reported margin of error"
+N_POLLSTER_MEDIAN = "pollster median"
+N_DEFAULT = "default"
+# Where the design effect came from (``design_effect_source``).
+DEFF_REPORTED = "reported"
+DEFF_FROM_MOE = "backed out of the reported margin of error"
+DEFF_ASSUMED = "none reported: 1 assumed"
+DEFF_IN_MOE = "included in the reported margin of error"
+DEFF_IN_FILL = "included in the filled-in effective sample size"
+
+
+@dataclass(frozen=True)
+class SampleInfo:
+    """A poll's (or question base's) sample size, design effect and effective sample size.
+
+    ``n_eff`` is None when it cannot be known (no n and no margin of error)."""
+
+    n: int | None
+    n_source: str | None
+    design_effect: float | None
+    design_effect_source: str | None
+    n_eff: float | None
+
+
+def resolve_sample(
+    *,
+    sample_size: int | None,
+    base_n: int | None,
+    design_effect: float | None,
+    margin_of_error: float | None,
+    confidence_level: float | None,
+) -> SampleInfo:
+    """n_eff = n / design effect, with every choice recorded.
+
+    n: the question base's n, else the poll's sample size. Design effect: the poll's; else backed out
+    of its reported margin of error (which describes the whole sample, so the poll's sample size is
+    used; :func:`pollapp.stats.intervals.design_effect_from_moe`, floored at 1); else 1. With no n at
+    all but a reported margin of error, the margin itself implies the effective sample size
+    (``z^2 * 0.25 / moe^2``). Otherwise ``n_eff`` is None and the caller decides (single poll: no
+    interval; trend: fill in and say so).
+    """
+    from pollapp.stats.intervals import design_effect_from_moe
+
+    if base_n:
+        n, n_source = int(base_n), N_QUESTION_BASE
+    elif sample_size:
+        n, n_source = int(sample_size), N_POLL
+    else:
+        n, n_source = None, None
+    moe = margin_of_error / 100.0 if margin_of_error and 0 < margin_of_error < 100 else None
+    moe_level = confidence_level / 100.0 if confidence_level and 0 < confidence_level < 100 else 0.95
+    if n is None:
+        if moe is not None:
+            # deff for n = 1 is 1 / n_eff: the margin alone fixes the effective sample size.
+            implied = 1.0 / design_effect_from_moe(moe, 1.0, level=moe_level, minimum=None)
+            return SampleInfo(None, N_FROM_MOE, None, DEFF_IN_MOE, implied)
+        return SampleInfo(None, None, design_effect, DEFF_REPORTED if design_effect else None, None)
+    if design_effect:
+        deff, source = float(design_effect), DEFF_REPORTED
+    elif moe is not None and sample_size:
+        deff, source = design_effect_from_moe(moe, float(sample_size), level=moe_level), DEFF_FROM_MOE
+    else:
+        deff, source = 1.0, DEFF_ASSUMED
+    return SampleInfo(n, n_source, deff, source, n / deff)
+
+
+# ---------------------------------------------------------------- errors
+
+#: pollapp.stats parameter names that the API spells differently.
+_RENAMED = {"start": "start_date", "end": "end_date", "exclude_pollsters": "exclude_pollster"}
+
+
+def stats_error(
+    exc: Exception, parameters: Iterable[str] = (), renamed: Mapping[str, str] | None = None
+) -> DomainError:
+    """Map a :mod:`pollapp.stats` error onto a domain error (422), naming the API parameter at fault.
+
+    ``parameters`` are the query parameters of the request (``renamed`` maps further stats names onto
+    them); a stats error about something else (a data column) keeps its message but points at no
+    parameter."""
+    from pollapp.stats import InsufficientDataError
+
+    message = getattr(exc, "message", str(exc))
+    name = getattr(exc, "parameter", None)
+    names = {**_RENAMED, **(renamed or {})}
+    name = names.get(name, name) if name else None
+    errors = [FieldError(None, message, name)] if name and name in set(parameters) else []
+    if isinstance(exc, InsufficientDataError):
+        return InsufficientData(message, errors)
+    return InvalidInput(message, errors)
+
+
+def enum_value(value: Any) -> Any:
+    """Enum members (populations, sample types) as their values; anything else unchanged."""
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def invalid(parameter: str, message: str) -> InvalidInput:
+    return InvalidInput(message, [FieldError(None, message, parameter)])
+
+
+# ---------------------------------------------------------------- fast records
+
+DATE, PCT, FLOAT, INT, OTHER = "date", "pct", "float", "int", "other"
+#: Bulk outputs are rounded to this many decimals (of a percentage point for pct columns).
+DIGITS = 4
+
+
+def frame_records(frame: Any, columns: Mapping[str, tuple[str, str]], *, digits: int = DIGITS) -> list[dict[str, Any]]:
+    """Rows of ``frame`` as JSON-ready dicts, column by column (no per-row marshmallow).
+
+    ``columns`` maps each output name to ``(frame column, kind)``: ``date`` (ISO ``YYYY-MM-DD``),
+    ``pct`` (proportion x 100, rounded), ``float`` (rounded), ``int``, ``other`` (as is). Missing
+    values (NaN, NaT, None) become None. Columns absent from the frame are skipped.
+    """
+    import numpy as np
+    import pandas as pd
+
+    names: list[str] = []
+    values: list[list[Any]] = []
+    for name, (column, kind) in columns.items():
+        if column not in frame.columns:
+            continue
+        series = frame[column]
+        if kind == DATE:
+            stamps = pd.to_datetime(series).to_numpy(dtype="datetime64[D]")
+            text = np.datetime_as_string(stamps, unit="D").tolist()
+            col = [None if t == "NaT" else t for t in text]
+        elif kind in (PCT, FLOAT):
+            arr = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+            arr = np.round(arr * 100.0 if kind == PCT else arr, digits)
+            col = [None if v != v else v for v in arr.tolist()]
+        elif kind == INT:
+            col = [None if v is None or v != v else int(v) for v in series.tolist()]
+        else:
+            col = [None if (isinstance(v, float) and v != v) else _plain(v) for v in series.tolist()]
+        names.append(name)
+        values.append(col)
+    return [dict(zip(names, row)) for row in zip(*values)]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return enum_value(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if hasattr(value, "item") and callable(value.item):
+        return value.item()  # numpy scalars
+    return value

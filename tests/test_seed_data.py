@@ -1,0 +1,209 @@
+"""The REAL seed data in the repository's ``data/`` directory, loaded the way ``make run`` does
+(``flask db upgrade``, then ``flask data load data/`` twice) into a database of this module's own,
+then read through the API. Loading takes seconds, so it happens once for the module; the tests only
+read, and the per-test databases of the other modules are untouched.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine, func, select, text
+
+from pollapp import create_app
+from pollapp.extensions import db
+from pollapp.models import Base, Poll
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+SERVER_URL = os.environ.get("TEST_DATABASE_URL", "")
+UKRAINE_WAR_SERIES = {
+    "ukraine-territorial-concessions",
+    "ukraine-trust-zelensky",
+    "russia-negotiations-vs-war",
+    "russia-support-military-actions",
+}
+
+
+class Seeded:
+    def __init__(self, app: Flask, first, second, counts_after_first, counts_after_second, stamps) -> None:
+        self.app, self.first, self.second = app, first, second
+        self.counts_after_first, self.counts_after_second = counts_after_first, counts_after_second
+        self.stamps = stamps
+        self.client = app.test_client()
+
+
+def _counts_and_stamps(app: Flask) -> tuple[dict[str, int], tuple]:
+    with app.app_context():
+        counts = {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
+        stamps = db.session.execute(select(func.max(Poll.updated_at), func.count(Poll.id))).one()
+        db.session.remove()
+    return counts, tuple(stamps)
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> Iterator[Seeded]:
+    config = {"TESTING": True}
+    schema = None
+    if SERVER_URL and not SERVER_URL.startswith("sqlite"):
+        schema = f"seed_test_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(SERVER_URL)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        config["SQLALCHEMY_DATABASE_URI"] = SERVER_URL
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": f"-csearch_path={schema}"}}
+    else:
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path_factory.mktemp('seed') / 'seed.db'}"
+    app = create_app(config)
+    try:
+        runner = app.test_cli_runner()
+        upgraded = runner.invoke(args=["db", "upgrade"])
+        assert upgraded.exit_code == 0, upgraded.output
+        first = runner.invoke(args=["data", "load", str(DATA)])
+        assert first.exit_code == 0, first.output
+        counts_first, stamps_first = _counts_and_stamps(app)
+        second = runner.invoke(args=["data", "load", str(DATA)])
+        assert second.exit_code == 0, second.output
+        counts_second, stamps_second = _counts_and_stamps(app)
+        yield Seeded(app, first, second, counts_first, counts_second, (stamps_first, stamps_second))
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        if schema:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+
+def _report(result) -> dict[str, tuple[int, int, int]]:
+    counts = {}
+    for line in result.stdout.splitlines():
+        match = re.fullmatch(r"(.+): (\d+) created, (\d+) updated, (\d+) unchanged", line.strip())
+        if match:
+            counts[match.group(1)] = tuple(int(g) for g in match.groups()[1:])
+    return counts
+
+
+def test_first_load_creates_the_real_polls(seeded):
+    report = _report(seeded.first)
+    assert report["polls"][0] >= 1400 and report["polls"][1:] == (0, 0)
+    assert report["pollsters"][0] >= 6
+    assert report["series"][0] >= 5
+    assert seeded.counts_after_first["polls"] == report["polls"][0]
+
+
+def test_loading_twice_changes_nothing(seeded):
+    report = _report(seeded.second)
+    assert report, seeded.second.output
+    for kind, (created, updated, unchanged) in report.items():
+        assert (created, updated) == (0, 0), kind
+        assert unchanged > 0, kind
+    assert seeded.counts_after_second == seeded.counts_after_first
+    first, second = seeded.stamps
+    assert first == second, "no poll was rewritten (max updated_at and count are the same)"
+
+
+def test_the_four_ukraine_war_series_exist_with_polls(seeded):
+    body = seeded.client.get("/api/v1/series?limit=500").get_json()
+    series = {s["slug"]: s for s in body["items"]}
+    assert UKRAINE_WAR_SERIES <= set(series)
+    for slug in UKRAINE_WAR_SERIES:
+        assert series[slug]["poll_count"] >= 2, slug
+        assert series[slug]["outcomes"], slug
+    assert "kiis" in series["ukraine-territorial-concessions"]["pollsters"]
+    assert "levada-center" in series["russia-negotiations-vs-war"]["pollsters"]
+
+
+def test_putin_approval_is_measured_by_three_pollsters(seeded):
+    body = seeded.client.get("/api/v1/series/russia-putin-approval").get_json()
+    assert {"levada-center", "fom", "vtsiom"} <= set(body["pollsters"])
+    assert body["poll_count"] >= 1300
+
+
+def _kiis_december(seeded) -> dict:
+    response = seeded.client.get("/api/v1/polls?pollster=kiis&limit=500")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert {p["pollster"]["slug"] for p in body["items"]} == {"kiis"}
+    matches = [p for p in body["items"] if (p["field_start_date"], p["field_end_date"]) == ("2024-12-02", "2024-12-17")]
+    assert len(matches) == 1
+    return matches[0]
+
+
+def test_kiis_december_2024_poll_with_wording_answers_and_net(seeded):
+    poll = _kiis_december(seeded)
+
+    assert poll["country"] == "UA" and poll["population"] == "adults"
+    assert poll["publication_date"] == "2024-12-27"
+    assert poll["source_url"].startswith("https://kiis.com.ua/")
+    question = next(q for q in poll["questions"] if q["code"] == "trump_peace_closer")
+    assert "Donald Trump" in question["wording"] and "end of hostilities" in question["wording"]
+    assert question["base_n"] == 985
+    answers = {a["code"]: a for a in question["answers"]}
+    assert {code: a["pct"] for code, a in answers.items() if not a["is_net"]} == {
+        "peace_significantly_closer": 15,
+        "peace_slightly_closer": 30,
+        "peace_slightly_more_distant": 9,
+        "peace_significantly_more_distant": 5,
+        "no_change_or_undecided": 40,
+    }
+    net = answers["peace_closer"]
+    assert net["pct"] == 45 and net["is_net"] is True
+    assert net["components"] == ["peace_significantly_closer", "peace_slightly_closer"]
+    assert sum(answers[c]["pct"] for c in net["components"]) == 45
+
+
+def test_kiis_december_2024_poll_has_a_disclosure_score(seeded):
+    disclosure = _kiis_december(seeded)["disclosure"]
+    assert isinstance(disclosure["score"], int) and 0 < disclosure["score"] <= 100
+    assert len(disclosure["items"]) == 12
+    present = sum(item["present"] for item in disclosure["items"])
+    assert disclosure["score"] == round(100 * present / 12)
+    assert len(disclosure["missing"]) == 12 - present
+
+
+def test_text_search_finds_the_kiis_poll(seeded):
+    kiis = _kiis_december(seeded)
+    body = seeded.client.get("/api/v1/polls?q=donald trump&limit=500").get_json()
+    assert kiis["id"] in {p["id"] for p in body["items"]}
+
+
+def test_every_poll_has_a_source_url_and_its_month_only_dates_say_so(seeded):
+    polls = []
+    cursor = None
+    while True:
+        url = "/api/v1/polls?limit=500" + (f"&cursor={cursor}" if cursor else "")
+        body = seeded.client.get(url).get_json()
+        polls.extend(body["items"])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert len(polls) == body["total"] == seeded.counts_after_first["polls"]
+    assert len({p["id"] for p in polls}) == len(polls)
+    missing = [p["source_id"] for p in polls if not (p["source_url"] or "").startswith(("https://", "http://"))]
+    assert missing == []
+    monthly = [p for p in polls if p["field_dates_precision"] == "month"]
+    assert monthly
+    for poll in monthly:
+        start, end = dt.date.fromisoformat(poll["field_start_date"]), dt.date.fromisoformat(poll["field_end_date"])
+        notes = (poll["notes"] or "").lower()
+        assert start.day == 1, poll["source_id"]
+        assert "month" in notes or "stored as" in notes, poll["source_id"]
+        if end.day != calendar.monthrange(end.year, end.month)[1]:
+            assert "stored as" in notes, f"{poll['source_id']}: a month cut short says why"
+
+
+def test_series_points_of_real_data(seeded):
+    body = seeded.client.get("/api/v1/series/ukraine-territorial-concessions/points?limit=500").get_json()
+    assert body["total"] == len(body["items"]) > 0
+    for point in body["items"]:
+        assert 0 <= point["pct"] <= 100
+        assert point["source_url"]
+        assert point["pollster"] == "kiis"
