@@ -245,7 +245,8 @@ def build_ukraine(shared: Path) -> list[Poll]:
     for a in closer:
         if a["answer_code"] == "no_change_or_undecided":
             a["answer_label"] = "No change, or hard to say"
-            a["answer_notes"] = "Published as one combined figure."
+            a["substantive"] = "false"  # it includes "hard to say": not counted as a substantive answer
+            a["answer_notes"] = "Published as one combined figure (no change, or hard to say); counted as non-substantive."
     closer.append({"answer_code": "peace_closer", "answer_label": "Peace closer (net)", "pct": "45",
                    "components": "peace_significantly_closer;peace_slightly_closer", "substantive": "true",
                    "answer_notes": "The published headline figure: 45% = 15% significantly closer + 30% slightly closer."})
