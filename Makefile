@@ -14,11 +14,12 @@ export FLASK_APP := pollapp
 # One BLAS thread per worker: two-threaded OpenBLAS on two cores is several times slower (notes/performance).
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: run test install migrate load lint clean help
+.PHONY: run test install migrate load lint bench clean help
 
 help:
 	@echo "make run    set up everything and serve on http://$(HOST):$(PORT)"
 	@echo "make test   run the whole test suite"
+	@echo "make bench  run the benchmarks (results in bench/results/)"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,3 +52,6 @@ test: lint
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
+
+bench: install
+	$(BIN)/python bench/bench_trend.py

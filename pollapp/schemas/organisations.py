@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from pollapp.schemas.common import COUNTRY, SLUG, StrictSchema, envelope, text_field, url_field
+from pollapp.schemas.common import COUNTRY, SLUG, PageArgsSchema, StrictSchema, envelope, text_field, url_field
 
 MEMBERSHIPS = [
     "aapor_ti",  # AAPOR Transparency Initiative
@@ -79,7 +79,5 @@ PollsterPageSchema = envelope(PollsterOutSchema, "PollsterPage")
 SponsorPageSchema = envelope(SponsorOutSchema, "SponsorPage")
 
 
-class OrganisationListArgsSchema(StrictSchema):
-    limit = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    cursor = ma.fields.String(load_default=None, validate=validate.Length(max=500))
+class OrganisationListArgsSchema(PageArgsSchema):
     country = ma.fields.String(load_default=None, validate=COUNTRY)

@@ -25,6 +25,7 @@ from pollapp.schemas.common import (
     CODE,
     COUNTRY,
     LANGUAGE,
+    PageArgsSchema,
     SLUG,
     StrictSchema,
     WholeNumber,
@@ -399,9 +400,7 @@ def patch_schema() -> PollInSchema:
 POLL_SORTS = ["field_end_date", "-field_end_date", "publication_date", "-publication_date"]
 
 
-class PollListArgsSchema(StrictSchema):
-    limit = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    cursor = ma.fields.String(load_default=None, validate=validate.Length(max=500))
+class PollListArgsSchema(PageArgsSchema):
     pollster = ma.fields.List(ma.fields.String(validate=SLUG), load_default=list, metadata={"description": "Pollster slug (repeatable: any of)."})
     sponsor = ma.fields.List(ma.fields.String(validate=SLUG), load_default=list, metadata={"description": "Sponsor slug (repeatable: any of)."})
     country = ma.fields.List(ma.fields.String(validate=COUNTRY), load_default=list)

@@ -8,7 +8,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from pollapp.models import Population
-from pollapp.schemas.common import CODE, COUNTRY, SLUG, StrictSchema, WholeNumber, envelope, text_field
+from pollapp.schemas.common import CODE, COUNTRY, SLUG, PageArgsSchema, StrictSchema, WholeNumber, envelope, text_field
 
 
 class OutcomeSchema(StrictSchema):
@@ -110,9 +110,7 @@ class MemberOutSchema(ma.Schema):
     outcomes = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()))
 
 
-class SeriesListArgsSchema(StrictSchema):
-    limit = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    cursor = ma.fields.String(load_default=None, validate=validate.Length(max=500))
+class SeriesListArgsSchema(PageArgsSchema):
     country = ma.fields.String(load_default=None, validate=COUNTRY)
     tag = ma.fields.String(load_default=None, validate=validate.Length(min=1, max=80))
 
@@ -145,9 +143,7 @@ class PointSchema(ma.Schema):
     source_url = ma.fields.String(allow_none=True)
 
 
-class PointsArgsSchema(StrictSchema):
-    limit = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    cursor = ma.fields.String(load_default=None, validate=validate.Length(max=500))
+class PointsArgsSchema(PageArgsSchema):
     outcome = ma.fields.List(ma.fields.String(validate=CODE), load_default=list)
     pollster = ma.fields.List(ma.fields.String(validate=SLUG), load_default=list)
     population = ma.fields.List(ma.fields.Enum(Population, by_value=True), load_default=list)

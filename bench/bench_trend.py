@@ -1,0 +1,105 @@
+"""Benchmark: trend requests against the bare statistics computation on the same arrays.
+
+For synthetic series of 1,000 and 20,000 polls (see ``synthetic.py``) in a migrated SQLite file:
+- baseline: ``pollapp.stats.trend.kalman_trend`` on a DataFrame built from the same polls;
+- first request: ``GET /api/v1/series/<slug>/trend`` (load, fit, smooth, encode), server side via
+  Flask's test client, in a process where statsmodels is already imported;
+- cached repeat (same data version) and a 304 revalidation.
+Writes ``bench/results/trend.md`` and ``trend.json`` with the machine line.
+Run: ``make bench`` (or ``.venv/bin/python bench/bench_trend.py [N ...]``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import pandas as pd  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+
+from pollapp import create_app  # noqa: E402
+from pollapp.extensions import db  # noqa: E402
+from synthetic import SERIES_SLUG, fill_database, synthetic_polls  # noqa: E402
+
+
+def timed(fn, repeat: int = 1) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def bench(n_polls: int) -> dict:
+    from pollapp.stats.trend import TrendOptions, kalman_trend
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db"})
+        with app.app_context():
+            upgrade(directory=str(HERE.parent / "migrations"))
+            fill_database(db.session, n_polls)
+        frame = pd.DataFrame(
+            [
+                {"poll_id": i, "pollster": f"p{s['pollster']}", "start_date": s["start"], "end_date": s["end"],
+                 "p": s["yes"] / 100, "n_eff": s["n"]}
+                for i, s in enumerate(synthetic_polls(n_polls))
+            ]
+        )  # fmt: skip
+        kalman_trend(frame.head(50), TrendOptions())  # import statsmodels outside the timings
+        baseline, _ = timed(lambda: kalman_trend(frame, TrendOptions()))
+        client = app.test_client()
+        url = f"/api/v1/series/{SERIES_SLUG}/trend?outcome=yes"
+        first, response = timed(lambda: client.get(url))
+        assert response.status_code == 200, response.get_data(as_text=True)[:500]
+        cached, again = timed(lambda: client.get(url), repeat=20)
+        assert again.headers.get("X-Cache") == "hit"
+        etag = response.headers["ETag"]
+        revalidate, not_modified = timed(lambda: client.get(url, headers={"If-None-Match": etag}), repeat=20)
+        assert not_modified.status_code == 304
+        return {
+            "polls": n_polls,
+            "bare_kalman_s": round(baseline, 3),
+            "first_request_s": round(first, 3),
+            "overhead_ratio": round(first / baseline, 2),
+            "cached_request_ms": round(cached * 1000, 1),
+            "revalidation_304_ms": round(revalidate * 1000, 1),
+            "body_bytes": len(response.get_data()),
+        }
+
+
+def main(sizes: list[int]) -> None:
+    machine = f"{platform.node()} {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
+    rows = [bench(n) for n in sizes]
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    (out / "trend.json").write_text(json.dumps({"machine": machine, "results": rows}, indent=2) + "\n")
+    lines = [
+        "# Trend benchmark (synthetic series, SQLite, kalman)",
+        "",
+        f"Machine: {machine}",
+        "",
+        "| polls | bare kalman_trend (s) | first request (s) | ratio | cached repeat (ms) | 304 (ms) |",
+        "|---|---|---|---|---|---|",
+        *(
+            f"| {r['polls']:,} | {r['bare_kalman_s']} | {r['first_request_s']} | {r['overhead_ratio']} "
+            f"| {r['cached_request_ms']} | {r['revalidation_304_ms']} |"
+            for r in rows
+        ),
+    ]
+    (out / "trend.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [1000, 20000])
