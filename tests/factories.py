@@ -7,6 +7,7 @@ rootdir conftest); ``conftest`` itself is not importable by name because ``tests
 from __future__ import annotations
 
 import copy
+from http import HTTPStatus
 from typing import Any
 
 from flask import Flask
@@ -90,7 +91,12 @@ def assert_problem(response, status: int) -> dict[str, Any]:
     assert response.mimetype == PROBLEM, response.headers
     body = response.get_json(force=True)
     assert body["status"] == status
-    assert body["title"] and body["type"].startswith("https://")
+    assert body["title"]
+    # RFC 9457: "about:blank" means the title is the status phrase; pollapp's own kinds use a URN.
+    if body["type"] == "about:blank":
+        assert body["title"].lower() == HTTPStatus(status).phrase.lower(), body
+    else:
+        assert body["type"].startswith("urn:pollapp:problem:"), body
     return body
 
 

@@ -29,7 +29,9 @@ from pollapp.exceptions import DomainError
 from pollapp.schemas.errors import webargs_errors
 
 PROBLEM_MIMETYPE = "application/problem+json"
-PROBLEM_TYPE_BASE = "https://pollapp.org/problems/"
+# RFC 9457: "about:blank" when the problem is just the HTTP status (title = its phrase); pollapp's own
+# problem kinds (e.g. "Not enough data") get a URN, which names the kind without pretending to be a page.
+PROBLEM_TYPE_URN = "urn:pollapp:problem:"
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,10 @@ class ProblemSchema(ma.Schema):
     errors = ma.fields.List(ma.fields.Nested(ProblemErrorSchema))
 
 
+def _slug(text: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
+
+
 def problem_response(
     status: int,
     detail: str | None = None,
@@ -63,9 +69,11 @@ def problem_response(
 ) -> Response:
     """Build a problem+json response (the only error body shape pollapp emits)."""
     phrase = http.HTTPStatus(status).phrase
+    title = title or phrase
+    kind = "about:blank" if title.lower() == phrase.lower() else PROBLEM_TYPE_URN + _slug(title)
     body: dict[str, Any] = {
-        "type": PROBLEM_TYPE_BASE + phrase.lower().replace(" ", "-").replace("'", ""),
-        "title": title or phrase,
+        "type": kind,
+        "title": title,
         "status": status,
     }
     if detail:
