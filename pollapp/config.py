@@ -30,6 +30,17 @@ DEFAULTS: dict[str, Any] = {
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_REDOC_PATH": "/docs",
+    "API_SPEC_OPTIONS": {
+        "info": {
+            "description": (
+                "Published public-opinion polls with their full methodology, and statistics with their "
+                "uncertainty. Reads are public; writes need `Authorization: Bearer <key>` (keys from "
+                "`flask keys create NAME`). Errors are RFC 9457 `application/problem+json`. Lists are "
+                "`{items, next_cursor, total}` with cursor pagination; every GET carries an ETag."
+            ),
+            "license": {"name": "MIT", "identifier": "MIT"},
+        }
+    },
     "OPENAPI_REDOC_URL": "/static/vendor/redoc/redoc.standalone.js",  # served from pollapp/static (no CDN)
     # Pagination
     "PAGE_DEFAULT_LIMIT": 50,
