@@ -1,4 +1,4 @@
-"""Command-line edges: ``flask data load DIR`` and ``flask keys create|list|revoke``."""
+"""Command-line edges: ``flask data load DIR``, ``flask data import FILE`` and ``flask keys create|list|revoke``."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from pollapp.schemas.organisations import PollsterInSchema, SponsorInSchema
 from pollapp.schemas.errors import webargs_errors
 from pollapp.schemas.polls import PollInSchema
 from pollapp.schemas.series import SeriesInSchema
-from pollapp.services import keys, seed
+from pollapp.services import imports, keys, seed
+from pollapp.services.imports_fte import Validators as ImportValidators
 from pollapp.services.keys import SCOPES
 
 data_cli = AppGroup("data", help="Load and manage poll data.")
@@ -63,6 +64,35 @@ def load_data(directory: Path) -> None:
     db.session.commit()
     for line in report.lines():
         click.echo(line)
+
+
+@data_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(imports.FORMATS), default="auto", show_default=True,
+              help="Layout: FiveThirtyEight's approval CSV (fte), a pollapp poll CSV, or detect from the header.")
+@click.option("--series", "series_slug", default=None, help="Add every imported question to this series (created if missing).")
+@click.option("--dry-run", is_flag=True, help="Report what would be created, updated and unchanged; write nothing.")
+def import_data(file: Path, fmt: str, series_slug: str | None, dry_run: bool) -> None:
+    """Import polls from FILE (idempotent; all or nothing)."""
+    validators = ImportValidators(
+        pollster=_validator(PollsterInSchema()),
+        sponsor=_validator(SponsorInSchema()),
+        series=_validator(SeriesInSchema()),
+        poll=_validator(PollInSchema()),
+    )
+    try:
+        report = imports.import_file(db.session, file, validators, fmt=fmt, series_slug=series_slug)
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(exc)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    for line in report.lines():
+        click.echo(line)
+    if dry_run:
+        click.echo("dry run: nothing was written.")
 
 
 @keys_cli.command("create")

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from pollapp import repository
 from pollapp.exceptions import Conflict, FieldError, InvalidInput, NotFound
-from pollapp.models import Answer, DatePrecision, Poll, Population, Question, SampleType
+from pollapp.models import Answer, DatePrecision, Poll, Pollster, Population, Question, SampleType, Sponsor
 from pollapp.services.pagination import Page, decode_cursor, encode_cursor
 
 POLL_FIELDS = (
@@ -103,7 +105,9 @@ def get_poll(session: Session, poll_id: int) -> Poll:
     return poll
 
 
-def create_poll(session: Session, doc: dict[str, Any], *, flush: bool = True) -> Poll:
+def create_poll(
+    session: Session, doc: dict[str, Any], *, flush: bool = True, organisations: Organisations | None = None
+) -> Poll:
     """Create a poll with its questions and answers (the caller commits or rolls back).
 
     ``flush=False`` lets bulk loaders insert many polls in one flush (SQLAlchemy then batches the
@@ -111,17 +115,19 @@ def create_poll(session: Session, doc: dict[str, Any], *, flush: bool = True) ->
     if flush:
         _check_source_free(session, doc, current=None)
     poll = Poll()
-    _apply(session, poll, doc)
+    _apply(session, poll, doc, organisations)
     session.add(poll)
     if flush:
         session.flush()
     return poll
 
 
-def replace_poll(session: Session, poll: Poll, doc: dict[str, Any]) -> Poll:
+def replace_poll(
+    session: Session, poll: Poll, doc: dict[str, Any], *, organisations: Organisations | None = None
+) -> Poll:
     """Replace every field, question and answer of ``poll`` by ``doc`` (PUT semantics)."""
     _check_source_free(session, doc, current=poll)
-    _apply(session, poll, doc)
+    _apply(session, poll, doc, organisations)
     poll.updated_at = dt.datetime.now(dt.timezone.utc)  # also when only questions/answers changed (data version)
     session.flush()
     return poll
@@ -133,13 +139,18 @@ def delete_poll(session: Session, poll: Poll) -> None:
 
 
 def upsert_poll(
-    session: Session, doc: dict[str, Any], *, known: dict[str, Poll] | None = None
+    session: Session,
+    doc: dict[str, Any],
+    *,
+    known: dict[str, Poll] | None = None,
+    organisations: Organisations | None = None,
 ) -> tuple[str, Poll]:
     """Create or update the poll with ``doc``'s natural key (source, source_id).
 
     Returns ``("created" | "updated" | "unchanged", poll)``; an unchanged poll is not written.
     ``known`` (source_id -> poll, from :func:`polls_from_source`) spares a bulk loader one query per
-    poll and one flush per new poll.
+    poll and one flush per new poll; ``organisations`` (from :func:`organisations_by_slug`) spares it
+    the pollster and sponsor queries of every created or changed poll.
     """
     if doc.get("source") is None:
         raise InvalidInput("An upsert needs the natural key source + source_id.", [FieldError("/source", "Required.")])
@@ -148,13 +159,27 @@ def upsert_poll(
     else:
         existing = known.get(doc["source_id"])
     if existing is None:
-        poll = create_poll(session, doc, flush=known is None)
+        poll = create_poll(session, doc, flush=known is None, organisations=organisations)
         if known is not None:
             known[doc["source_id"]] = poll
         return "created", poll
     if poll_document(existing) == normalized_document(doc):
         return "unchanged", existing
-    return "updated", replace_poll(session, existing, doc)
+    return "updated", replace_poll(session, existing, doc, organisations=organisations)
+
+
+@dataclass
+class Organisations:
+    """Pollsters and sponsors by slug, looked up once for a bulk load instead of once per poll."""
+
+    pollsters: dict[str, Pollster]
+    sponsors: dict[str, Sponsor]
+
+
+def organisations_by_slug(session: Session, pollsters: Sequence[str], sponsors: Sequence[str]) -> Organisations:
+    return Organisations(
+        repository.pollsters_by_slugs(session, list(pollsters)), repository.sponsors_by_slugs(session, list(sponsors))
+    )
 
 
 def polls_from_source(session: Session, source: str) -> dict[str, Poll]:
@@ -230,21 +255,26 @@ def _check_source_free(session: Session, doc: dict[str, Any], current: Poll | No
         )
 
 
-def _apply(session: Session, poll: Poll, doc: dict[str, Any]) -> None:
+def _apply(session: Session, poll: Poll, doc: dict[str, Any], organisations: Organisations | None = None) -> None:
     """Set ``poll`` from ``doc``: references, scalar fields, then questions matched by code."""
     errors: list[FieldError] = []
-    pollster = repository.pollster_by_slug(session, doc["pollster"])
+    partner_slugs = doc.get("partner_pollsters", [])
+    sponsor_slugs = doc.get("sponsors", [])
+    if organisations is None:
+        pollster = repository.pollster_by_slug(session, doc["pollster"])
+        partners = repository.pollsters_by_slugs(session, partner_slugs)
+        sponsors = repository.sponsors_by_slugs(session, sponsor_slugs)
+    else:
+        pollster = organisations.pollsters.get(doc["pollster"])
+        partners = {s: organisations.pollsters[s] for s in partner_slugs if s in organisations.pollsters}
+        sponsors = {s: organisations.sponsors[s] for s in sponsor_slugs if s in organisations.sponsors}
     if pollster is None:
         errors.append(FieldError("/pollster", f"No pollster with slug '{doc['pollster']}'."))
-    partner_slugs = doc.get("partner_pollsters", [])
-    partners = repository.pollsters_by_slugs(session, partner_slugs)
     for i, slug in enumerate(partner_slugs):
         if slug not in partners:
             errors.append(FieldError(f"/partner_pollsters/{i}", f"No pollster with slug '{slug}'."))
         elif slug == doc["pollster"]:
             errors.append(FieldError(f"/partner_pollsters/{i}", "The conducting pollster is not its own partner."))
-    sponsor_slugs = doc.get("sponsors", [])
-    sponsors = repository.sponsors_by_slugs(session, sponsor_slugs)
     for i, slug in enumerate(sponsor_slugs):
         if slug not in sponsors:
             errors.append(FieldError(f"/sponsors/{i}", f"No sponsor with slug '{slug}'."))

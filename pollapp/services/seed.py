@@ -74,6 +74,7 @@ class Validators:
 @dataclass
 class LoadReport:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    rows: int = 0
 
     def count(self, kind: str, status: str) -> None:
         self.counts.setdefault(kind, {"created": 0, "updated": 0, "unchanged": 0})[status] += 1
@@ -114,6 +115,24 @@ def load_directory(session: Session, root: Path, validators: Validators) -> Load
     with session.no_autoflush:
         for path in sorted((root / "polls").glob("*.csv")):
             problems.extend(_load_poll_file(session, path, validators.poll, report, context))
+    _raise(problems)
+    session.flush()
+    return report
+
+
+def load_poll_file(session: Session, path: Path, validate: Validator) -> LoadReport:
+    """Upsert the polls of one poll CSV in the seed layout (the organisations and series it names
+    must exist); raises InvalidInput listing every problem (the caller rolls back)."""
+    report = LoadReport()
+    try:
+        report.rows = len(_csv_rows(path))
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{path.name} is not UTF-8; nothing was loaded.", [FieldError(path.name, f"{exc}; save it as UTF-8.")]) from exc
+    except csv.Error as exc:
+        raise InvalidInput(f"{path.name} is not a readable CSV; nothing was loaded.", [FieldError(path.name, str(exc))]) from exc
+    context = _PollContext.prefetch(session)
+    with session.no_autoflush:
+        problems = _load_poll_file(session, path, validate, report, context)
     _raise(problems)
     session.flush()
     return report
