@@ -1,0 +1,96 @@
+"""``/api/v1/series/{slug}/data.{csv,tsv,json,xlsx,parquet}`` and ``.../datapackage.json``: downloads
+of a series' points, long or wide, and their Frictionless Data Package descriptor.
+
+CSV, TSV and JSON stream (``direct_passthrough``, so caching.py never buffers them to hash the body);
+every download carries a strong ETag from the series' data fingerprint and the normalised arguments,
+answered 304 before any row is loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import marshmallow as ma
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from pollapp.extensions import db
+from pollapp.repository import PointFilters
+from pollapp.schemas.exports import ExportArgsSchema
+from pollapp.services import exports
+
+PATH = "/series"
+blp = Blueprint("exports", __name__, description="Downloads of a series' data with a Frictionless Data Package.")
+BINARY = {"type": "string", "format": "binary"}
+
+
+def _download(slug: str, args: dict[str, Any], fmt: str) -> Response:
+    key = f"{fmt}:" + "&".join(f"{k}={args[k]!r}" for k in sorted(args))
+    etag = exports.etag(db.session, slug, key)
+    if request.if_none_match.contains(etag):
+        return _validators(current_app.response_class(status=200), etag).make_conditional(request)
+    filters = PointFilters(
+        outcomes=args["outcome"],
+        pollsters=args["pollster"],
+        populations=[p.value for p in args["population"]],
+        field_date_from=args["field_date_from"],
+        field_date_to=args["field_date_to"],
+    )
+    table = exports.table(db.session, slug, filters, args["shape"])
+    writers: dict[str, Callable[[exports.Table], Any]] = {
+        "csv": exports.delimited,
+        "tsv": lambda t: exports.delimited(t, "\t"),
+        "json": exports.json_chunks,
+        "xlsx": exports.xlsx_bytes,
+        "parquet": exports.parquet_bytes,
+    }
+    body = writers[fmt](table)
+    response = current_app.response_class(body, mimetype=exports.FORMATS[fmt])
+    if not isinstance(body, bytes):
+        response.direct_passthrough = True  # stream: caching.py must not buffer the body to hash it
+    filename = exports.filename(slug, args["shape"], fmt)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return _validators(response, etag)
+
+
+def _validators(response: Response, etag: str) -> Response:
+    response.set_etag(etag)  # caching.py leaves an ETag set here alone
+    response.headers["Cache-Control"] = f"public, max-age={current_app.config['PUBLIC_MAX_AGE']}"
+    return response
+
+
+def _route(fmt: str, description: str) -> None:
+    mimetype = exports.FORMATS[fmt]
+
+    @blp.arguments(ExportArgsSchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, BINARY, content_type=mimetype, description=description)
+    @blp.alt_response(304, response="NOT_MODIFIED")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, args: dict[str, Any], slug: str):
+        return _download(slug, args, fmt)
+
+    get.__doc__ = f"The series' points as {fmt.upper()}, long or wide (same filters as `/points`).\n\n{description}"
+    view = type(f"SeriesData{fmt.capitalize()}", (MethodView,), {"get": get})
+    blp.route(f"/<slug>/data.{fmt}")(view)
+
+
+_route("csv", "Comma-separated, UTF-8, header row; streamed. Empty cell = unknown; booleans `true`/`false`.")
+_route("tsv", "Tab-separated, UTF-8, header row; streamed. Empty cell = unknown.")
+_route("json", "A JSON array of row objects (the items of `/points` in long form); streamed.")
+_route("xlsx", "An Excel workbook with one sheet named after the shape.")
+_route("parquet", "Apache Parquet (typed columns: dates as date32, nullable integers and booleans).")
+
+
+@blp.route("/<slug>/datapackage.json")
+class SeriesDataPackage(MethodView):
+    @blp.response(200, {"type": "object"}, content_type="application/json",
+                  description="A Frictionless Data Package descriptor (https://datapackage.org).")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, slug: str):
+        """Frictionless Data Package of the long CSV: Table Schema of every column (type, unit,
+        description), sources, rights, a citation and the data version (a content hash of the rows)."""
+        base_url = request.url_root.rstrip("/") + request.path.rsplit("/", 1)[0]
+        body = exports.datapackage(db.session, slug, base_url=base_url)
+        return current_app.response_class(current_app.json.dumps(body), mimetype="application/json")
