@@ -336,27 +336,6 @@ POINT_COLUMNS = (
 )
 
 
-def _outcome_sums(series_id: int) -> Select[Any]:
-    """Per member question and series outcome, the sum of the answers mapped onto it: the value a
-    poll reports for the outcome (KIIS' "ready" may be one answer, "fight" the sum of two)."""
-    return (
-        select(
-            Question.poll_id.label("poll_id"),
-            Question.id.label("question_id"),
-            SeriesOutcome.code.label("outcome"),
-            SeriesOutcome.position.label("outcome_position"),
-            func.sum(Answer.pct).label("pct"),
-        )
-        .select_from(SeriesMapping)
-        .join(SeriesMember, SeriesMapping.member_id == SeriesMember.id)
-        .join(SeriesOutcome, SeriesMapping.outcome_id == SeriesOutcome.id)
-        .join(Answer, SeriesMapping.answer_id == Answer.id)
-        .join(Question, SeriesMember.question_id == Question.id)
-        .where(SeriesMember.series_id == series_id)
-        .group_by(Question.poll_id, Question.id, SeriesOutcome.code, SeriesOutcome.position)
-    )
-
-
 def series_points(
     session: Session,
     series_id: int,
@@ -371,7 +350,23 @@ def series_points(
     (field_end_date, poll_id, question_id, outcome position). ``limit=None`` returns every row.
     """
     population = func.coalesce(Question.population, Poll.population)
-    grouped = _outcome_sums(series_id)
+    grouped = (
+        select(
+            Poll.id.label("poll_id"),
+            Question.id.label("question_id"),
+            SeriesOutcome.code.label("outcome"),
+            SeriesOutcome.position.label("outcome_position"),
+            func.sum(Answer.pct).label("pct"),
+        )
+        .select_from(SeriesMapping)
+        .join(SeriesMember, SeriesMapping.member_id == SeriesMember.id)
+        .join(SeriesOutcome, SeriesMapping.outcome_id == SeriesOutcome.id)
+        .join(Answer, SeriesMapping.answer_id == Answer.id)
+        .join(Question, SeriesMember.question_id == Question.id)
+        .join(Poll, Question.poll_id == Poll.id)
+        .where(SeriesMember.series_id == series_id)
+        .group_by(Poll.id, Question.id, SeriesOutcome.code, SeriesOutcome.position)
+    )
     if filters.outcomes:
         grouped = grouped.where(SeriesOutcome.code.in_(filters.outcomes))
     g = grouped.subquery()
@@ -512,7 +507,20 @@ def series_outcome_rows(
     the question base separately, design effect, margin of error and its confidence level, population,
     tracking flag). Every row, ordered by field end date, poll and question."""
     population = func.coalesce(Question.population, Poll.population)
-    grouped = _outcome_sums(series_id).where(SeriesOutcome.code.in_(list(outcomes)))
+    grouped = (
+        select(
+            Question.id.label("question_id"),
+            SeriesOutcome.code.label("outcome"),
+            func.sum(Answer.pct).label("pct"),
+        )
+        .select_from(SeriesMapping)
+        .join(SeriesMember, SeriesMapping.member_id == SeriesMember.id)
+        .join(SeriesOutcome, SeriesMapping.outcome_id == SeriesOutcome.id)
+        .join(Answer, SeriesMapping.answer_id == Answer.id)
+        .join(Question, SeriesMember.question_id == Question.id)
+        .where(SeriesMember.series_id == series_id, SeriesOutcome.code.in_(list(outcomes)))
+        .group_by(Question.id, SeriesOutcome.code)
+    )
     if poll_ids is not None:
         grouped = grouped.where(Question.poll_id.in_(list(poll_ids)))
     g = grouped.subquery()
