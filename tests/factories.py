@@ -175,3 +175,15 @@ def walk_pages(client: FlaskClient, url: str, limit: int) -> tuple[list[dict[str
             return items, pages
         assert len(body["items"]) == limit, "a page before the last one is full"
     raise AssertionError("pagination does not end")
+
+
+def load_report(result) -> dict[str, tuple[int, int, int]]:
+    """The (created, updated, unchanged) counts a `flask data load|import` run printed, by kind."""
+    import re
+
+    counts = {}
+    for line in result.stdout.splitlines():
+        match = re.fullmatch(r"(.+): (\d+) created, (\d+) updated, (\d+) unchanged", line.strip())
+        if match:
+            counts[match.group(1)] = tuple(int(g) for g in match.groups()[1:])
+    return counts

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from factories import assert_problem, row_counts
+from factories import assert_problem, row_counts, load_report
 from pollapp.extensions import db
 from pollapp.models import ApiKey
 
@@ -194,15 +194,6 @@ def load(runner, root: Path):
     return runner.invoke(args=["data", "load", str(root)])
 
 
-def report(result) -> dict[str, tuple[int, int, int]]:
-    counts = {}
-    for line in result.stdout.splitlines():
-        match = re.fullmatch(r"(.+): (\d+) created, (\d+) updated, (\d+) unchanged", line.strip())
-        if match:
-            counts[match.group(1)] = tuple(int(g) for g in match.groups()[1:])
-    return counts
-
-
 def polls_by_key(client) -> dict[str, dict]:
     return {p["source_id"]: p for p in client.get("/api/v1/polls?limit=500").get_json()["items"]}
 
@@ -213,7 +204,7 @@ def test_load_creates_everything(runner, client, tmp_path):
     result = load(runner, root)
 
     assert result.exit_code == 0, result.output
-    assert report(result) == {
+    assert load_report(result) == {
         "pollsters": (2, 0, 0),
         "sponsors": (1, 0, 0),
         "series": (1, 0, 0),
@@ -248,7 +239,7 @@ def test_loading_again_changes_nothing(runner, client, app, tmp_path):
     result = load(runner, root)
 
     assert result.exit_code == 0, result.output
-    assert report(result) == {
+    assert load_report(result) == {
         "pollsters": (0, 0, 2),
         "sponsors": (0, 0, 1),
         "series": (0, 0, 1),
@@ -269,7 +260,7 @@ def test_a_corrected_file_updates_only_what_changed(runner, client, app, tmp_pat
     result = load(runner, root)
 
     assert result.exit_code == 0, result.output
-    counts = report(result)
+    counts = load_report(result)
     assert counts["polls"] == (0, 1, 2)
     assert counts["pollsters"] == (0, 1, 1)
     assert counts["series members"] == (0, 0, 3)

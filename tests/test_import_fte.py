@@ -4,10 +4,9 @@ no real 538 data is read or copied here)."""
 from __future__ import annotations
 
 import csv
-import re
 from pathlib import Path
 
-from factories import row_counts
+from factories import row_counts, load_report
 
 from pollapp.services.imports_fte import HEADER
 
@@ -49,15 +48,6 @@ def run(runner, path: Path, *extra: str):
     return runner.invoke(args=["data", "import", str(path), *extra])
 
 
-def report(result) -> dict[str, tuple[int, int, int]]:
-    counts = {}
-    for line in result.stdout.splitlines():
-        match = re.fullmatch(r"(.+): (\d+) created, (\d+) updated, (\d+) unchanged", line.strip())
-        if match:
-            counts[match.group(1)] = tuple(int(g) for g in match.groups()[1:])
-    return counts
-
-
 def polls_by_source_id(client) -> dict[str, dict]:
     return {p["source_id"]: p for p in client.get("/api/v1/polls?limit=500").get_json()["items"]}
 
@@ -71,7 +61,7 @@ def test_a_poll_reported_for_two_populations_is_one_poll_with_two_question_bases
     result = run(runner, path)
 
     assert result.exit_code == 0, result.output
-    assert report(result) == {"pollsters": (1, 0, 0), "sponsors": (1, 0, 0), "polls": (1, 0, 0)}
+    assert load_report(result) == {"pollsters": (1, 0, 0), "sponsors": (1, 0, 0), "polls": (1, 0, 0)}
     assert "question bases: adults 1, registered_voters 1" in result.stdout
     [poll] = polls_by_source_id(client).values()
     assert poll["source"] == "fivethirtyeight" and poll["source_id"] == "1"
@@ -130,7 +120,7 @@ def test_series_option_makes_the_trend_work_right_after_the_import(runner, clien
     result = run(runner, path, "--series", "synthetic-approval")
 
     assert result.exit_code == 0, result.output
-    counts = report(result)
+    counts = load_report(result)
     assert counts["series"] == (1, 0, 0) and counts["series members"] == (10, 0, 0)
     series = client.get("/api/v1/series/synthetic-approval").get_json()
     assert [o["code"] for o in series["outcomes"]] == ["yes", "no"]
@@ -140,7 +130,7 @@ def test_series_option_makes_the_trend_work_right_after_the_import(runner, clien
     assert trend.status_code == 200, trend.get_json()
 
     again = run(runner, path, "--series", "synthetic-approval")
-    assert report(again)["series members"] == (0, 0, 10) and "changes: 0" in again.stdout
+    assert load_report(again)["series members"] == (0, 0, 10) and "changes: 0" in again.stdout
 
 
 def test_importing_again_changes_nothing(runner, client, app, tmp_path):
@@ -151,7 +141,7 @@ def test_importing_again_changes_nothing(runner, client, app, tmp_path):
     result = run(runner, path)
 
     assert result.exit_code == 0, result.output
-    assert report(result) == {"pollsters": (0, 0, 1), "polls": (0, 0, 6)}
+    assert load_report(result) == {"pollsters": (0, 0, 1), "polls": (0, 0, 6)}
     assert "changes: 0" in result.stdout
     assert row_counts(app) == before_rows
     assert polls_by_source_id(client) == before, "not even updated_at moves"
@@ -168,7 +158,7 @@ def test_a_corrected_file_updates_only_the_changed_poll(runner, client, tmp_path
     result = run(runner, path)
 
     assert result.exit_code == 0, result.output
-    assert report(result)["polls"] == (0, 1, 5)
+    assert load_report(result)["polls"] == (0, 1, 5)
     after = polls_by_source_id(client)
     changed = rows[2]["poll_id"]
     assert after[changed]["id"] == before[changed]["id"]
@@ -249,7 +239,7 @@ def test_dry_run_reports_and_writes_nothing(runner, app, tmp_path):
     result = run(runner, path, "--dry-run", "--series", "synthetic-approval")
 
     assert result.exit_code == 0, result.output
-    assert report(result)["polls"] == (5, 0, 0) and report(result)["series"] == (1, 0, 0)
+    assert load_report(result)["polls"] == (5, 0, 0) and load_report(result)["series"] == (1, 0, 0)
     assert "dry run: nothing was written." in result.stdout
     assert all(count == 0 for count in row_counts(app).values())
 
@@ -264,6 +254,6 @@ def test_pollapp_format_imports_a_seed_layout_poll_file(runner, client, tmp_path
 
     assert result.exit_code == 0, result.output
     assert "format: pollapp" in result.stdout
-    assert report(result)["polls"] == (0, 0, 3) and "changes: 0" in result.stdout
+    assert load_report(result)["polls"] == (0, 0, 3) and "changes: 0" in result.stdout
     refused = run(runner, root / "polls" / "synthetic.csv", "--series", "x")
     assert refused.exit_code == 1 and "--series" in refused.stderr
