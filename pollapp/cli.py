@@ -14,10 +14,10 @@ from pollapp.exceptions import DomainError, FieldError, InvalidInput
 from pollapp.extensions import db
 from pollapp.schemas.organisations import PollsterInSchema, SponsorInSchema
 from pollapp.schemas.errors import webargs_errors
+from pollapp.schemas.imports import import_validators
 from pollapp.schemas.polls import PollInSchema
 from pollapp.schemas.series import SeriesInSchema
 from pollapp.services import imports, keys, seed
-from pollapp.services.imports_fte import Validators as ImportValidators
 from pollapp.services.keys import SCOPES
 
 data_cli = AppGroup("data", help="Load and manage poll data.")
@@ -69,19 +69,13 @@ def load_data(directory: Path) -> None:
 @data_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(imports.FORMATS), default="auto", show_default=True,
-              help="Layout: FiveThirtyEight's approval CSV (fte), a pollapp poll CSV, or detect from the header.")
+              help="Layout: FiveThirtyEight's approval CSV (fte), a pollapp poll CSV or JSON (pollapp), or detect it.")
 @click.option("--series", "series_slug", default=None, help="Add every imported question to this series (created if missing).")
 @click.option("--dry-run", is_flag=True, help="Report what would be created, updated and unchanged; write nothing.")
 def import_data(file: Path, fmt: str, series_slug: str | None, dry_run: bool) -> None:
     """Import polls from FILE (idempotent; all or nothing)."""
-    validators = ImportValidators(
-        pollster=_validator(PollsterInSchema()),
-        sponsor=_validator(SponsorInSchema()),
-        series=_validator(SeriesInSchema()),
-        poll=_validator(PollInSchema()),
-    )
     try:
-        report = imports.import_file(db.session, file, validators, fmt=fmt, series_slug=series_slug)
+        report = imports.import_file(db.session, file, import_validators(), fmt=fmt, series_slug=series_slug)
     except DomainError as exc:
         db.session.rollback()
         _fail(exc)

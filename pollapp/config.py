@@ -47,8 +47,8 @@ DEFAULTS: dict[str, Any] = {
     "PAGE_MAX_LIMIT": 500,
     # Caching of public reads (seconds)
     "PUBLIC_MAX_AGE": 60,
-    # Largest request body accepted (bytes)
-    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # Largest request body accepted (bytes; POLLAPP_MAX_CONTENT_LENGTH): room for a 50 MB poll file upload
+    "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
 }
 
 

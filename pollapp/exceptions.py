@@ -11,14 +11,21 @@ from dataclasses import dataclass, field
 @dataclass
 class FieldError:
     """One problem with one input: ``pointer`` is a JSON Pointer into the request body,
-    ``parameter`` the name of a query parameter or header."""
+    ``parameter`` the name of a query parameter or header. A problem in an uploaded file also
+    carries its ``row`` (the file line the record starts on; 1 is the header) and ``column``."""
 
     pointer: str | None
     message: str
     parameter: str | None = None
+    row: int | None = None
+    column: str | None = None
 
-    def as_problem(self) -> dict[str, str]:
-        where = {"parameter": self.parameter} if self.parameter else {"pointer": self.pointer or ""}
+    def as_problem(self) -> dict[str, str | int]:
+        where: dict[str, str | int] = {"parameter": self.parameter} if self.parameter else {"pointer": self.pointer or ""}
+        if self.row is not None:
+            where["row"] = self.row
+        if self.column is not None:
+            where["column"] = self.column
         return {**where, "detail": self.message}
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -568,3 +568,60 @@ def series_slugs_with_outcome(session: Session, poll_ids: Sequence[int], outcome
     for slug, poll_id in session.execute(query):
         out.setdefault(slug, set()).add(poll_id)
     return out
+
+
+# ---------------------------------------------------------------- poll downloads and imports
+
+
+def poll_chunks(session: Session, filters: PollFilters, *, sort: str, size: int) -> Iterator[list[Poll]]:
+    """Every poll matching ``filters`` in ``sort`` order (ties by id), fully loaded, ``size`` at a time:
+    one keyset query per chunk, so a download of any size holds one chunk in memory."""
+    key = poll_sort_key(sort)
+    descending = sort.startswith("-")
+    after: tuple[dt.date, int] | None = None
+    while True:
+        query = _filtered_polls(filters)
+        if after is not None:
+            last_key, last_id = after
+            if descending:
+                query = query.where(or_(key < last_key, and_(key == last_key, Poll.id < last_id)))
+            else:
+                query = query.where(or_(key > last_key, and_(key == last_key, Poll.id > last_id)))
+        order = (key.desc(), Poll.id.desc()) if descending else (key.asc(), Poll.id.asc())
+        rows = list(session.scalars(query.order_by(*order).limit(size).options(*_poll_loading())))
+        if rows:
+            yield rows
+        if len(rows) < size:
+            return
+        last = rows[-1]
+        last_key = last.field_end_date
+        if sort.lstrip("-") == "publication_date" and last.publication_date is not None:
+            last_key = last.publication_date
+        after = (last_key, last.id)
+
+
+def polls_without_source(session: Session, pollster_slugs: Sequence[str]) -> list[Poll]:
+    """Polls of these pollsters that have no natural key (source, source_id), fully loaded: the
+    candidates an import matches by pollster, field dates and question wording."""
+    if not pollster_slugs:
+        return []
+    query = (
+        select(Poll)
+        .join(Pollster, Poll.pollster_id == Pollster.id)
+        .where(Poll.source.is_(None), Pollster.slug.in_(set(pollster_slugs)))
+        .options(*_poll_loading())
+    )
+    return list(session.scalars(query))
+
+
+def series_by_slugs(session: Session, slugs: Sequence[str]) -> dict[str, Series]:
+    if not slugs:
+        return {}
+    query = select(Series).where(Series.slug.in_(set(slugs))).options(selectinload(Series.outcomes))
+    return {s.slug: s for s in session.scalars(query)}
+
+
+def series_slugs_by_id(session: Session, series_ids: Sequence[int]) -> dict[int, str]:
+    if not series_ids:
+        return {}
+    return dict(session.execute(select(Series.id, Series.slug).where(Series.id.in_(set(series_ids)))).all())

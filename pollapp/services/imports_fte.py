@@ -128,7 +128,7 @@ class Problems:
         self.total += 1
         if len(self.items) < MAX_PROBLEMS:
             where = self.name if line is None else f"{self.name}:{line}"
-            self.items.append(FieldError(f"{where}/{column}" if column else where, message))
+            self.items.append(FieldError(f"{where}/{column}" if column else where, message, row=line, column=column))
 
     def raise_if_any(self) -> None:
         if self.total:

@@ -1,0 +1,12 @@
+"""Query arguments of the poll downloads ``/polls.csv`` and ``/polls.json``."""
+
+from __future__ import annotations
+
+from pollapp.schemas.polls import PollListArgsSchema
+
+
+class PollDownloadArgsSchema(PollListArgsSchema):
+    """The filters and sort of the JSON list ``/polls``; no pagination (a download holds every poll)."""
+
+    class Meta(PollListArgsSchema.Meta):
+        exclude = ("cursor", "limit")
