@@ -55,8 +55,12 @@ class Imports(MethodView):
         upload = form["file"]
         name = (upload.filename or "upload").rsplit("/", 1)[-1].rsplit("\\", 1)[-1] or "upload"
         try:
+            data = upload.read()
+        finally:
+            upload.close()  # a large part is spooled to a temporary file: release it now
+        try:
             report = imports.import_data(
-                db.session, upload.read(), name, import_validators(), fmt=form["format"], series_slug=form["series"]
+                db.session, data, name, import_validators(), fmt=form["format"], series_slug=form["series"]
             )
         except Exception:
             db.session.rollback()

@@ -10,6 +10,7 @@ from typing import Any
 import marshmallow as ma
 from flask_smorest.fields import Upload
 from marshmallow import validate
+from werkzeug.datastructures import FileStorage
 
 from pollapp.exceptions import FieldError, InvalidInput
 from pollapp.schemas.common import SLUG, StrictSchema
@@ -21,10 +22,19 @@ from pollapp.services.imports import FORMATS
 from pollapp.services.imports_fte import Validators
 
 
+class FileUpload(Upload):
+    """A file part of the multipart body (a plain text field of the same name is refused)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> FileStorage:
+        if not isinstance(value, FileStorage):
+            raise ma.ValidationError("Must be a file: send it as a multipart file part (with a filename).")
+        return value
+
+
 class ImportFormSchema(StrictSchema):
     """multipart/form-data fields of an upload."""
 
-    file = Upload(required=True, metadata={"description": "The file: a pollapp poll CSV or JSON (the layout of "
+    file = FileUpload(required=True, metadata={"description": "The file: a pollapp poll CSV or JSON (the layout of "
                                            "`/polls.csv` and `/polls.json`) or a FiveThirtyEight approval CSV; UTF-8."})
     format = ma.fields.String(load_default="auto", validate=validate.OneOf(FORMATS),
                               metadata={"description": "Layout; `auto` detects it from the header."})

@@ -62,6 +62,9 @@ def import_data(
     if fmt == "fte":
         report = imports_fte.import_fte(session, text.encode("utf-8"), name, validators, series_slug=series_slug)
         report.format = "fte"
+        if report.rows == 0:
+            raise InvalidInput(f"{name} has a header but no data rows; nothing was imported.",
+                               [FieldError(f"{name}:2", "the file holds no polls (only a header).", row=2)])
         return report
     if series_slug is not None:
         raise InvalidInput(

@@ -74,6 +74,7 @@ class _Record:
     pollster_names: dict[str, str] = field(default_factory=dict)
     sponsor_names: dict[str, str] = field(default_factory=dict)
     valid: dict[str, Any] | None = None
+    broken: bool = False  # its rows disagree or a cell is unusable: reported, not validated further
 
     def raw(self) -> dict[str, Any]:
         doc = dict(self.doc)
@@ -138,7 +139,7 @@ def read_csv(text: str, name: str, problems: FileProblems) -> tuple[int, list[_R
     poll_columns = [c.name for c in layout.POLL if c.name in seen and c.name != "poll_key"]
     question_columns = [c.name for c in layout.QUESTION if c.name in seen and c.name not in layout.DERIVED]
     first_cells: dict[str, tuple[str | None, ...]] = {}
-    question_cells: dict[tuple[str, str], tuple[str | None, ...]] = {}
+    question_cells: dict[tuple[str, str], tuple[tuple[str | None, ...], _Question]] = {}
     count = 0
     for line, record in rows:
         count += 1
@@ -150,39 +151,62 @@ def read_csv(text: str, name: str, problems: FileProblems) -> tuple[int, list[_R
         if not key:
             problems.add(line, "poll_key", "empty: every row needs the poll_key that groups the rows of its poll.")
             continue
-        poll_values = tuple(cells.get(c) for c in poll_columns)
-        current = records.get(key)
-        if current is None:
-            current = records[key] = _new_csv_record(key, line, cells, seed_layout, problems)
-            first_cells[key] = poll_values
-        elif poll_values != first_cells[key]:
-            for column, value, first in zip(poll_columns, poll_values, first_cells[key]):
-                if value != first:
-                    problems.add(line, column, f"'{value or ''}' differs from '{first or ''}' on row {current.line} "
-                                 f"(same poll_key '{key}'); poll columns must agree on every row of a poll.")
-        qcode = cells.get("question_code", "").strip()
-        if not qcode:
-            problems.add(line, "question_code", "empty: every row needs the code of its question.")
-            continue
-        q_values = tuple(cells.get(c) for c in question_columns)
-        question = next((q for q in current.questions if q.doc.get("code") == qcode), None)
-        if question is None:
-            question = _Question(_fields(cells, layout.QUESTION), line)
-            current.questions.append(question)
-            question_cells[(key, qcode)] = q_values
-        elif q_values != question_cells[(key, qcode)]:
-            for column, value, first in zip(question_columns, q_values, question_cells[(key, qcode)]):
-                if value != first:
-                    problems.add(line, column, f"'{value or ''}' differs from '{first or ''}' on row {question.line} "
-                                 f"(question '{qcode}'); question columns must agree on every row of a question.")
-        answer = _Answer(_fields(cells, layout.ANSWER), line)
-        series, outcomes = layout.split_list(cells.get("series", "")), layout.split_list(cells.get("outcome", ""))
-        if len(series) != len(outcomes):
-            problems.add(line, "outcome", f"{len(outcomes)} outcome(s) for {len(series)} series; give one outcome per series, in the same order.")
-        else:
-            answer.series = list(zip(series, outcomes))
-        question.answers.append(answer)
+        before = problems.total
+        current = _fold_row(records, key, line, cells, seed_layout, problems, poll_columns, question_columns, first_cells, question_cells)
+        if problems.total > before and current is not None:
+            current.broken = True
     return count, list(records.values())
+
+
+def _fold_row(
+    records: dict[str, _Record],
+    key: str,
+    line: int,
+    cells: dict[str, str],
+    seed_layout: bool,
+    problems: Problems,
+    poll_columns: list[str],
+    question_columns: list[str],
+    first_cells: dict[str, tuple[str | None, ...]],
+    question_cells: dict[tuple[str, str], tuple[tuple[str | None, ...], _Question]],
+) -> _Record | None:
+    """Add one row to its poll's record: the poll and question columns must agree with the first
+    row of the poll and of the question; the answer and its memberships are appended."""
+    poll_values = tuple(cells.get(c) for c in poll_columns)
+    current = records.get(key)
+    if current is None:
+        current = records[key] = _new_csv_record(key, line, cells, seed_layout, problems)
+        first_cells[key] = poll_values
+    elif poll_values != first_cells[key]:
+        for column, value, first in zip(poll_columns, poll_values, first_cells[key]):
+            if value != first:
+                problems.add(line, column, f"'{value or ''}' differs from '{first or ''}' on row {current.line} "
+                             f"(same poll_key '{key}'); poll columns must agree on every row of a poll.")
+    qcode = cells.get("question_code", "").strip()
+    if not qcode:
+        problems.add(line, "question_code", "empty: every row needs the code of its question.")
+        return current
+    q_values = tuple(cells.get(c) for c in question_columns)
+    known = question_cells.get((key, qcode))
+    if known is None:
+        question = _Question(_fields(cells, layout.QUESTION), line)
+        current.questions.append(question)
+        question_cells[(key, qcode)] = (q_values, question)
+    else:
+        question = known[1]
+    if known is not None and q_values != known[0]:
+        for column, value, first in zip(question_columns, q_values, known[0]):
+            if value != first:
+                problems.add(line, column, f"'{value or ''}' differs from '{first or ''}' on row {question.line} "
+                             f"(question '{qcode}'); question columns must agree on every row of a question.")
+    answer = _Answer(_fields(cells, layout.ANSWER), line)
+    series, outcomes = layout.split_list(cells.get("series", "")), layout.split_list(cells.get("outcome", ""))
+    if len(series) != len(outcomes):
+        problems.add(line, "outcome", f"{len(outcomes)} outcome(s) for {len(series)} series; give one outcome per series, in the same order.")
+    else:
+        answer.series = list(zip(series, outcomes))
+    question.answers.append(answer)
+    return current
 
 
 def _csv_records(text: str, name: str, problems: Problems) -> Iterator[tuple[int, list[str]]]:
@@ -323,6 +347,8 @@ def _import(
     if not records and not problems.total:
         problems.add(2 if fmt == "pollapp" else None, None, "the file holds no polls (only a header, or an empty array).")
     for record in records:
+        if record.broken:
+            continue
         try:
             record.valid = validators.poll(record.raw())
         except DomainError as exc:

@@ -4,7 +4,7 @@
 * UTF-16 and UTF-32 with a byte-order mark (Excel's "Unicode text") are decoded: the mark makes the
   encoding certain;
 * anything else that is not valid UTF-8 is refused, line by line, with a hint at the likely encoding
-  (Windows-1251 when the bytes read as Cyrillic text, else Windows-1252/Latin-1): guessing would risk
+  (Windows-1251 when the non-ASCII bytes come in word-long runs, else Windows-1252/Latin-1): guessing would risk
   storing mojibake, and re-saving as UTF-8 takes the sender a minute;
 * NUL bytes mean a binary file (a spreadsheet, an archive) or UTF-16 without a mark: refused, naming
   the file type when its signature is known.
@@ -81,10 +81,14 @@ def decode(data: bytes, name: str) -> str:
 
 
 def _encoding_hint(data: bytes) -> str:
-    """Windows-1251 when the non-ASCII bytes read as Cyrillic letters there, else Windows-1252."""
-    high = bytes(b for b in data[:200_000] if b >= 0x80)
-    text = high.decode("cp1251", errors="replace")
-    cyrillic = sum(1 for ch in text if "\u0400" <= ch <= "\u04ff")
-    if high and cyrillic >= 0.8 * len(high):
+    """Windows-1251 when the non-ASCII bytes come in runs (Cyrillic words are all non-ASCII), else
+    Windows-1252: Latin accented letters (é, ü) stand alone between ASCII letters."""
+    sample = data[:200_000]
+    high = [i for i, b in enumerate(sample) if b >= 0x80]
+    if not high:
+        return "Windows-1252 or Latin-1"
+    positions = set(high)
+    in_runs = sum(1 for i in high if i - 1 in positions or i + 1 in positions)
+    if in_runs >= 0.6 * len(high):
         return "Windows-1251 (Cyrillic, e.g. Ukrainian or Russian text)"
     return "Windows-1252 or Latin-1"
