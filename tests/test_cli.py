@@ -358,3 +358,27 @@ def test_a_row_naming_an_unknown_series_fails_with_file_and_line_and_writes_noth
 def test_load_needs_an_existing_directory(runner, tmp_path):
     result = load(runner, tmp_path / "missing")
     assert result.exit_code != 0
+
+
+# ---------------------------------------------------------------- data import of pollapp's own layout (synthetic)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_import_dry_run_of_an_export_reports_and_writes_nothing(runner, client, app, tmp_path, fmt):
+    root = write_data(tmp_path / "data")
+    load(runner, root)
+    path = tmp_path / f"polls.{fmt}"
+    path.write_bytes(client.get(f"/api/v1/polls.{fmt}").get_data())
+    corrected = path.read_text(encoding="utf-8").replace("SYNTHETIC test poll; not real data.", "SYNTHETIC corrected.")
+    path.write_text(corrected, encoding="utf-8")
+    before = row_counts(app), polls_by_key(client)
+
+    result = runner.invoke(args=["data", "import", str(path), "--dry-run"])
+
+    assert result.exit_code == 0, result.output
+    assert load_report(result)["polls"] == (0, 3, 0)
+    assert "dry run: nothing was written." in result.stdout
+    assert (row_counts(app), polls_by_key(client)) == before
+    result = runner.invoke(args=["data", "import", str(path)])
+    assert load_report(result)["polls"] == (0, 3, 0)
+    assert {p["notes"] for p in polls_by_key(client).values()} == {"SYNTHETIC corrected."}
