@@ -40,13 +40,13 @@ def refuse_nul_characters() -> None:
 
 
 def register_api(app: Flask) -> None:
-    from pollapp.api import caching, exports, pollsters, polls, series, sponsors, statistics
+    from pollapp.api import caching, charts, exports, pollsters, polls, series, sponsors, statistics
     from pollapp.api.problems import register_error_handlers
 
     app.url_map.converters["int"] = DatabaseIntConverter
     app.before_request(refuse_nul_characters)
     api.init_app(app)
-    for module in (pollsters, sponsors, polls, series, exports, statistics):
+    for module in (pollsters, sponsors, polls, series, exports, statistics, charts):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.PATH)
     api.spec.components.security_scheme(
         "bearerAuth",

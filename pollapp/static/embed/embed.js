@@ -1,0 +1,31 @@
+/* Draws every chart spec of the page with vega-embed (loaded before this file from pollapp's own
+   bundle). The spec carries its data, theme and locale; nothing is fetched. */
+(function () {
+  "use strict";
+  function draw(el) {
+    var source = document.getElementById(el.getAttribute("data-spec"));
+    var spec = JSON.parse(source.textContent);
+    var dark = el.getAttribute("data-theme") === "dark";
+    return vegaEmbed(el, spec, {
+      renderer: "svg",
+      actions: false,
+      tooltip: { theme: dark ? "dark" : "light" },
+      loader: { target: "_blank" }
+    }).then(function () {
+      el.setAttribute("data-rendered", "true");
+    }).catch(function (error) {
+      el.setAttribute("data-error", String(error));
+      var fallback = el.parentNode.querySelector(".fallback");
+      if (fallback) { fallback.hidden = false; }
+    });
+  }
+  function start() {
+    var charts = document.querySelectorAll("[data-spec]");
+    for (var i = 0; i < charts.length; i++) { draw(charts[i]); }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
