@@ -286,5 +286,5 @@ def _meta(kind: str, ident: Any, title: str, summary: str) -> dict[str, Any]:
         "image_url": f"{base_url()}{image_path}.png?{og_query}",
         "image_width": OG_WIDTH,
         "image_height": OG_HEIGHT,
-        "svg_url": f"{base_url()}{image_path}.svg" + (f"?{urlencode(request.args.items(multi=True))}" if request.args else ""),
+        "svg_url": f"{base_url()}{image_path}.svg" + (f"?{urlencode(list(request.args.items(multi=True)))}" if request.args else ""),
     }

@@ -394,6 +394,15 @@ def _series_spec(options: ChartOptions, *, title: str, summary: str, source_line
             "encoding": {"x": x, "y": {"field": "lower", "type": "quantitative", "scale": y_scale, "axis": y_axis},
                          "y2": {"field": "upper"}, "color": outcome_color},
         })
+    if trend:
+        layers.append({
+            "name": "trend",
+            "data": {"name": "trend"},
+            "transform": label_outcome,
+            "mark": {"type": "line", "strokeWidth": 2.5, "interpolate": "monotone"},
+            "encoding": {"x": x, "y": {"field": "estimate", "type": "quantitative", "scale": y_scale, "axis": y_axis},
+                         "color": outcome_color},
+        })
     if polls and options.show_polls:
         t = lambda key, **v: i18n.word(lang, key, **v)  # noqa: E731
         unit = "%" if lang == "en" else "\u00a0%"
@@ -409,7 +418,7 @@ def _series_spec(options: ChartOptions, *, title: str, summary: str, source_line
                 {"lookup": "pollster", "from": {"data": {"name": "pollster_names"}, "key": "code", "fields": ["name"]},
                  "as": ["pollster_name"]},
                 {"lookup": "mode", "from": {"data": {"name": "mode_labels"}, "key": "code", "fields": ["label"]},
-                 "as": ["mode_text"]},
+                 "as": ["mode_text"], "default": t("not_reported")},
                 {"calculate": f"isValid(datum.n) ? datum.n : {typical_n}", "as": "size_n"},
                 {"calculate": f"isValid(datum.n) ? format(datum.n, ',') : {not_reported}", "as": "n_text"},
                 {"calculate": f"format(datum.pct, datum.pct % 1 ? '.1f' : '.0f') + '{unit}'", "as": "value_text"},
@@ -437,14 +446,6 @@ def _series_spec(options: ChartOptions, *, title: str, summary: str, source_line
             },
         })
     if trend:
-        layers.append({
-            "name": "trend",
-            "data": {"name": "trend"},
-            "transform": label_outcome,
-            "mark": {"type": "line", "strokeWidth": 2.5, "interpolate": "monotone"},
-            "encoding": {"x": x, "y": {"field": "estimate", "type": "quantitative", "scale": y_scale, "axis": y_axis},
-                         "color": outcome_color},
-        })
         layers.append({
             "name": "latest",
             "data": {"name": "latest"},
@@ -594,6 +595,7 @@ def _card_spec(options: CardOptions, *, title: str, headline: str, summary: str,
         return {"value": {"expr": f"height * {fraction} + {offset}"}}
 
     bar_top, bar_bottom, bar_mid, whisker_y = 0.30, 0.62, 0.46, 0.86
+    part_tooltip = [{"field": "label", "title": t("outcome")}, {"field": "text", "title": t("value")}]
     layers: list[dict[str, Any]] = [
         {   # the headline number
             "name": "headline",
@@ -613,7 +615,7 @@ def _card_spec(options: CardOptions, *, title: str, headline: str, summary: str,
                 "y": at(bar_top), "y2": at(bar_bottom),
                 "fill": {"field": "label", "type": "nominal", "sort": None, "legend": None,
                          "scale": {"range": colours["parts"]}},
-                "tooltip": [{"field": "label", "title": t("outcome")}, {"field": "text", "title": t("value")}],
+                "tooltip": part_tooltip,
             },
         },
         {
@@ -621,8 +623,8 @@ def _card_spec(options: CardOptions, *, title: str, headline: str, summary: str,
             "data": {"name": "parts"},
             "transform": [{"filter": "datum.pct >= 6"}],
             "mark": {"type": "text", "baseline": "middle", "fontWeight": 600, "color": "#ffffff"},
-            "encoding": {"x": {**x, "field": "mid"}, "y": at(bar_mid),
-                         "text": {"field": "text"}},
+            "encoding": {"x": {**x, "field": "mid"}, "y": at(bar_mid), "text": {"field": "text"},
+                         "tooltip": part_tooltip},
         },
     ]
     if whisker["lower"] is not None:

@@ -15,8 +15,15 @@
       el.setAttribute("data-rendered", "true");
     }).catch(function (error) {
       el.setAttribute("data-error", String(error));
-      var fallback = el.parentNode.querySelector(".fallback");
-      if (fallback) { fallback.hidden = false; }
+      // The static SVG of the same spec, fetched only when the interactive chart failed.
+      var src = el.getAttribute("data-fallback");
+      if (src) {
+        var img = document.createElement("img");
+        img.src = src;
+        img.alt = el.getAttribute("aria-label") || "";
+        img.style.maxWidth = "100%";
+        el.appendChild(img);
+      }
     });
   }
   function start() {
