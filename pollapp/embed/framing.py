@@ -33,10 +33,8 @@ def _frame_headers(response: Response) -> Response:
         response.headers["Content-Security-Policy"] = EMBED_POLICY
         response.headers.pop("X-Frame-Options", None)
     else:
-        if response.mimetype == "text/html" and "Content-Security-Policy" not in response.headers:
-            response.headers["Content-Security-Policy"] = PAGE_POLICY
-        elif "Content-Security-Policy" not in response.headers:
-            response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+        # Pages of this package set PAGE_POLICY themselves; others (API, its docs) only refuse framing.
+        response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
         response.headers["X-Frame-Options"] = "DENY"
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

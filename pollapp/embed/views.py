@@ -10,7 +10,7 @@ import marshmallow as ma
 from flask import Blueprint, abort, current_app, render_template, request, send_from_directory, url_for
 from werkzeug.datastructures import MultiDict
 
-from pollapp.embed import assets
+from pollapp.embed import assets, framing
 from pollapp.embed.http import IMMUTABLE, base_url, computed, query_args, stats_cache
 from pollapp.exceptions import DomainError, InvalidInput, InvalidParameter, NotFound
 from pollapp.extensions import db
@@ -91,6 +91,7 @@ def gallery():
                            bundle_url=_bundle_url(assets.bundle(current_app._get_current_object())))
     response = current_app.response_class(html, mimetype="text/html")
     response.headers["Cache-Control"] = "public, max-age=60"
+    response.headers["Content-Security-Policy"] = framing.PAGE_POLICY
     return response
 
 
@@ -110,6 +111,7 @@ def poll_page(poll_id: int):
     )
     response = current_app.response_class(html, mimetype="text/html")
     response.headers["Cache-Control"] = "public, max-age=60"
+    response.headers["Content-Security-Policy"] = framing.PAGE_POLICY
     return response
 
 
@@ -118,6 +120,7 @@ def methodology():
     query_args(_NoArgs())
     response = current_app.response_class(render_template("embed/methodology.html", lang="en"), mimetype="text/html")
     response.headers["Cache-Control"] = "public, max-age=3600"
+    response.headers["Content-Security-Policy"] = framing.PAGE_POLICY
     return response
 
 

@@ -117,8 +117,9 @@ def test_api_and_other_pages_may_not_be_framed(real_client, path):
     assert response.headers["X-Frame-Options"] == "DENY"
 
 
-def test_embed_pages_only_load_from_self(real_client):
-    policy = real_client.get(f"/embed/series/{SERIES}").headers["Content-Security-Policy"]
+@pytest.mark.parametrize("path", [f"/embed/series/{SERIES}", "/", "/methodology"])
+def test_pollapp_pages_only_load_from_self(real_client, path):
+    policy = real_client.get(path).headers["Content-Security-Policy"]
     assert "default-src 'none'" in policy and "script-src 'self'" in policy and "connect-src 'self'" in policy
 
 
