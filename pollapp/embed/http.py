@@ -95,3 +95,26 @@ def computed(etag: str, mimetype: str, build: Callable[[], bytes], *, filename: 
         cache.set(etag, body)
     response.set_data(body)
     return response.make_conditional(request)
+
+
+def fresh_data_version(key: str, compute: Callable[[], str]) -> str:
+    """``compute()`` (a series' or poll's data version), remembered for ``CHART_VERSION_TTL`` seconds
+    (default 2) per process. The version query and the series lookup cost ~9 ms, most of a cached embed
+    page's time; during a front-page spike a page asked for hundreds of times a second then answers
+    from memory, and is at most a couple of seconds staler than the database (the pages are cached for
+    minutes by browsers and CDNs anyway). 0 disables it."""
+    import time
+
+    ttl = float(current_app.config.get("CHART_VERSION_TTL", 2.0))
+    if ttl <= 0:
+        return compute()
+    versions: dict[str, tuple[float, str]] = current_app.extensions.setdefault("pollapp.chart_versions", {})
+    now = time.monotonic()
+    found = versions.get(key)
+    if found is not None and now - found[0] < ttl:
+        return found[1]
+    version = compute()
+    if len(versions) > 10_000:
+        versions.clear()
+    versions[key] = (now, version)
+    return version

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, render_template, request, send_
 from werkzeug.datastructures import MultiDict
 
 from pollapp.embed import assets, framing
-from pollapp.embed.http import IMMUTABLE, base_url, computed, query_args, stats_cache
+from pollapp.embed.http import IMMUTABLE, base_url, computed, fresh_data_version, query_args, stats_cache
 from pollapp.exceptions import DomainError, InvalidInput, InvalidParameter, NotFound
 from pollapp.extensions import db
 from pollapp.schemas.charts import (
@@ -40,7 +40,7 @@ EMBED_EXTRA_HEIGHT = 70  # the summary line and the data-table toggle under the 
 def series_embed(slug: str):
     args = query_args(ChartArgsSchema())
     options = charts.chart_options(**args)
-    version = charts.data_version(db.session, slug)
+    version = fresh_data_version(f"series:{slug}", lambda: charts.data_version(db.session, slug))
     bundle = assets.bundle(current_app._get_current_object())
     etag = charts.chart_etag(version, "embed-page", options, base_url(), bundle.filename, PAGE_VERSION)
 
@@ -58,7 +58,7 @@ def series_embed(slug: str):
 def poll_embed(poll_id: int):
     args = query_args(CardArgsSchema())
     options = charts.card_options(**args)
-    version = charts.poll_data_version(db.session, poll_id)
+    version = fresh_data_version(f"poll:{poll_id}", lambda: charts.poll_data_version(db.session, poll_id))
     bundle = assets.bundle(current_app._get_current_object())
     etag = charts.chart_etag(version, "card-page", options, base_url(), bundle.filename, PAGE_VERSION)
 
@@ -142,7 +142,7 @@ def series_image(slug: str, fmt: str):
     args = query_args(ImageArgsSchema())
     scale = args.pop("scale")
     options = charts.chart_options(**args)
-    version = charts.data_version(db.session, slug)
+    version = fresh_data_version(f"series:{slug}", lambda: charts.data_version(db.session, slug))
     etag = charts.chart_etag(version, f"image-{fmt}", options, base_url(), scale)
 
     def build() -> bytes:
@@ -157,7 +157,7 @@ def poll_image(poll_id: int, fmt: str):
     args = query_args(CardImageArgsSchema())
     scale = args.pop("scale")
     options = charts.card_options(**args)
-    version = charts.poll_data_version(db.session, poll_id)
+    version = fresh_data_version(f"poll:{poll_id}", lambda: charts.poll_data_version(db.session, poll_id))
     etag = charts.chart_etag(version, f"card-{fmt}", options, base_url(), scale)
 
     def build() -> bytes:

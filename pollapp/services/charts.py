@@ -182,8 +182,6 @@ def series_chart(
     session: Session, slug: str, options: ChartOptions, *, base_url: str = "", cache: ResultCache | None = None
 ) -> SeriesChart:
     """The series chart of ``slug`` with ``options`` (404 unknown series, 400 unknown outcome)."""
-    import pandas as pd
-
     lang = options.lang
     series = series_service.get_series(session, slug)
     version = series_version(session, slug)
