@@ -14,7 +14,11 @@ export FLASK_APP := pollapp
 # One BLAS thread per worker: two-threaded OpenBLAS on two cores is several times slower (notes/performance).
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: run test install migrate load lint bench clean help
+# The browser tests drive Debian's Chromium (never `playwright install`); installed when missing (as root).
+CHROMIUM ?= /usr/bin/chromium
+export POLLAPP_CHROMIUM := $(CHROMIUM)
+
+.PHONY: run test install migrate load lint bench clean help chromium
 
 help:
 	@echo "make run    set up everything and serve on http://$(HOST):$(PORT)"
@@ -41,7 +45,13 @@ run: load
 lint: install
 	$(BIN)/lint-imports
 
-test: lint
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		echo "== installing Chromium for the browser tests (apt-get install chromium)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+test: lint chromium
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on $${TEST_DATABASE_URL%%:*} (TEST_DATABASE_URL), statistics tests excluded: they use no database"; \
@@ -55,3 +65,4 @@ clean:
 
 bench: install
 	$(BIN)/python bench/bench_trend.py
+	$(BIN)/python bench/bench_charts.py

@@ -60,8 +60,10 @@ def _migrations_dir() -> str:
 
 def _register_blueprints(app: Flask) -> None:
     from pollapp.api import register_api
+    from pollapp.embed import register_embed
 
     register_api(app)
+    register_embed(app)
 
 
 def _register_commands(app: Flask) -> None:

@@ -40,13 +40,24 @@ def refuse_nul_characters() -> None:
 
 
 def register_api(app: Flask) -> None:
-    from pollapp.api import caching, exports, imports, poll_downloads, pollsters, polls, series, sponsors, statistics
+    from pollapp.api import (
+        caching,
+        charts,
+        exports,
+        imports,
+        poll_downloads,
+        pollsters,
+        polls,
+        series,
+        sponsors,
+        statistics,
+    )
     from pollapp.api.problems import register_error_handlers
 
     app.url_map.converters["int"] = DatabaseIntConverter
     app.before_request(refuse_nul_characters)
     api.init_app(app)
-    for module in (pollsters, sponsors, polls, poll_downloads, series, exports, statistics, imports):
+    for module in (pollsters, sponsors, polls, poll_downloads, series, exports, statistics, charts, imports):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.PATH)
     api.spec.components.security_scheme(
         "bearerAuth",

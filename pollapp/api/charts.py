@@ -1,0 +1,79 @@
+"""Chart specs: the ONE Vega-Lite spec of a series chart or a poll card, as JSON.
+
+The spec is what the embed pages draw and what the static images are rendered from
+(:mod:`pollapp.services.charts`). A computed GET: the ETag (series data version + normalised options +
+chart and statistics versions) is known before any poll is loaded, so ``If-None-Match`` gets a 304
+without work (Werkzeug's ``make_conditional`` keeps ETag and Cache-Control on it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+import orjson
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from pollapp.extensions import db
+from pollapp.schemas.charts import CardArgsSchema, ChartArgsSchema
+from pollapp.services import charts
+
+PATH = ""
+blp = Blueprint("charts", __name__, description="Chart specs (Vega-Lite) for newsroom embeds and images.")
+SPEC_DESCRIPTION = "A Vega-Lite v5 spec with its data, theme, locale, text summary and source line."
+
+
+@blp.route("/series/<slug>/chart.vl.json")
+class SeriesChartSpec(MethodView):
+    @blp.arguments(ChartArgsSchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, {"type": "object"}, description=SPEC_DESCRIPTION)
+    @blp.alt_response(304, response="NOT_MODIFIED")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, args: dict[str, Any], slug: str):
+        """Vega-Lite spec of a series chart: polls, trend line and band per outcome, latest values, source."""
+        options = charts.chart_options(**args)
+        version = charts.data_version(db.session, slug)
+        return _spec_response(charts.chart_etag(version, "spec", options, request.host_url), lambda: charts.series_chart(
+            db.session, slug, options, base_url=request.host_url.rstrip("/"), cache=_stats_cache()).spec)
+
+
+@blp.route("/polls/<int:poll_id>/card.vl.json")
+class PollCardSpec(MethodView):
+    @blp.arguments(CardArgsSchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, {"type": "object"}, description=SPEC_DESCRIPTION)
+    @blp.alt_response(304, response="NOT_MODIFIED")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, args: dict[str, Any], poll_id: int):
+        """Vega-Lite spec of a poll card: one quoted result, its interval, net breakdown and disclosure."""
+        options = charts.card_options(**args)
+        version = charts.poll_data_version(db.session, poll_id)
+        return _spec_response(charts.chart_etag(version, "card-spec", options, request.host_url), lambda: charts.poll_card(
+            db.session, poll_id, options, base_url=request.host_url.rstrip("/")).spec)
+
+
+def _spec_response(etag: str, build) -> Response:
+    response = current_app.response_class(status=200, mimetype="application/json")
+    response.set_etag(etag)
+    max_age = int(current_app.config.get("CHART_MAX_AGE", 300))
+    stale = int(current_app.config.get("CHART_STALE_WHILE_REVALIDATE", 86400))
+    response.headers["Cache-Control"] = f"public, max-age={max_age}, stale-while-revalidate={stale}"
+    if request.if_none_match.contains(etag):
+        return response.make_conditional(request)
+    response.set_data(orjson.dumps(build()))
+    return response.make_conditional(request)
+
+
+def _stats_cache():
+    """The statistics result cache shared with ``/series/{slug}/trend`` (same extension key), so a chart
+    reuses a trend the API computed and the other way round."""
+    from pollapp.services.cache import LRUCache
+
+    cache = current_app.extensions.get("pollapp.stats_cache")
+    if cache is None:
+        cache = current_app.extensions.setdefault("pollapp.stats_cache", LRUCache(
+            max_entries=int(current_app.config.get("STATS_CACHE_MAX_ENTRIES", 64)),
+            max_bytes=int(current_app.config.get("STATS_CACHE_MAX_BYTES", 64 * 1024 * 1024)),
+        ))
+    return cache

@@ -1,0 +1,120 @@
+"""HTTP plumbing of the newsroom pages: strict query arguments, caches, conditional responses.
+
+Every chart response is a computed GET: its ETag (series data version + kind + normalised options +
+host, see :func:`pollapp.services.charts.chart_etag`) is known from one aggregate query, so a CDN or
+browser revalidating gets a 304 before any poll is loaded; a miss is served from the chart cache
+(rendered bytes keyed by ETag) or built once. ``Cache-Control: public, max-age, stale-while-revalidate``
+lets a CDN absorb a front-page spike and refresh in the background.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import marshmallow as ma
+from flask import Response, current_app, request
+
+from pollapp.exceptions import FieldError, InvalidInput
+from pollapp.schemas.charts import load_query
+from pollapp.services.cache import LRUCache
+
+#: A year: the bundle's name changes with its content.
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def query_args(schema: ma.Schema) -> dict[str, Any]:
+    """The query string loaded by ``schema``; unknown or invalid parameters are a 422 problem naming
+    each parameter (as the API's webargs errors do)."""
+    try:
+        return load_query(schema, request.args)
+    except ma.ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"": exc.messages}
+        errors = [
+            FieldError(None, "; ".join(_flat(message)), str(name))
+            for name, message in messages.items()
+        ]
+        raise InvalidInput("The request has invalid parameters; see errors.", errors) from exc
+
+
+def _flat(message: Any) -> list[str]:
+    if isinstance(message, str):
+        return [message]
+    if isinstance(message, dict):
+        return [m for value in message.values() for m in _flat(value)]
+    return [m for value in message for m in _flat(value)]
+
+
+def base_url() -> str:
+    return request.host_url.rstrip("/")
+
+
+def cache_control() -> str:
+    max_age = int(current_app.config.get("CHART_MAX_AGE", 300))
+    stale = int(current_app.config.get("CHART_STALE_WHILE_REVALIDATE", 86400))
+    return f"public, max-age={max_age}, stale-while-revalidate={stale}"
+
+
+def chart_cache() -> LRUCache:
+    """Rendered pages and images keyed by ETag (bounds from ``CHART_CACHE_*`` config)."""
+    cache = current_app.extensions.get("pollapp.chart_cache")
+    if cache is None:
+        cache = current_app.extensions.setdefault("pollapp.chart_cache", LRUCache(
+            max_entries=int(current_app.config.get("CHART_CACHE_MAX_ENTRIES", 256)),
+            max_bytes=int(current_app.config.get("CHART_CACHE_MAX_BYTES", 64 * 1024 * 1024)),
+        ))
+    return cache
+
+
+def stats_cache() -> LRUCache:
+    """The statistics result cache that ``/api/v1/series/{slug}/trend`` uses (same extension key and
+    bounds), so charts and the API share fitted trends."""
+    cache = current_app.extensions.get("pollapp.stats_cache")
+    if cache is None:
+        cache = current_app.extensions.setdefault("pollapp.stats_cache", LRUCache(
+            max_entries=int(current_app.config.get("STATS_CACHE_MAX_ENTRIES", 64)),
+            max_bytes=int(current_app.config.get("STATS_CACHE_MAX_BYTES", 64 * 1024 * 1024)),
+        ))
+    return cache
+
+
+def computed(etag: str, mimetype: str, build: Callable[[], bytes], *, filename: str | None = None) -> Response:
+    """304 if the client has ``etag``; else the cached bytes, else ``build()`` (then cached)."""
+    response = current_app.response_class(status=200, mimetype=mimetype)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = cache_control()
+    if filename:
+        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    if request.if_none_match.contains(etag):
+        return response.make_conditional(request)
+    cache = chart_cache()
+    body = cache.get(etag)
+    response.headers["X-Cache"] = "hit" if body is not None else "miss"
+    if body is None:
+        body = build()
+        cache.set(etag, body)
+    response.set_data(body)
+    return response.make_conditional(request)
+
+
+def fresh_data_version(key: str, compute: Callable[[], str]) -> str:
+    """``compute()`` (a series' or poll's data version), remembered for ``CHART_VERSION_TTL`` seconds
+    (default 2) per process. The version query and the series lookup cost ~9 ms, most of a cached embed
+    page's time; during a front-page spike a page asked for hundreds of times a second then answers
+    from memory, and is at most a couple of seconds staler than the database (the pages are cached for
+    minutes by browsers and CDNs anyway). 0 disables it."""
+    import time
+
+    ttl = float(current_app.config.get("CHART_VERSION_TTL", 2.0))
+    if ttl <= 0:
+        return compute()
+    versions: dict[str, tuple[float, str]] = current_app.extensions.setdefault("pollapp.chart_versions", {})
+    now = time.monotonic()
+    found = versions.get(key)
+    if found is not None and now - found[0] < ttl:
+        return found[1]
+    version = compute()
+    if len(versions) > 10_000:
+        versions.clear()
+    versions[key] = (now, version)
+    return version

@@ -1,0 +1,155 @@
+"""Acceptance: real headless Chromium (Debian's, driven by Playwright; never `playwright install`)
+against the live real-data server on 127.0.0.1. Each page must render its chart, draw one mark per
+poll (and a band), show a tooltip on hover, and request nothing from any other host; a screenshot of
+each goes to the test output folder (``TEST_OUTPUT_DIR``, default ``test-output/``).
+
+One browser for the whole session keeps these tests to a few seconds.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from embed_support import KIIS, SERIES
+
+CHROMIUM = os.environ.get("POLLAPP_CHROMIUM", "/usr/bin/chromium")
+# Without the networking flags Chromium tries to reach Google's services (notes/ci.md).
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+OUTPUT = Path(os.environ.get("TEST_OUTPUT_DIR") or Path(__file__).resolve().parents[2] / "test-output")
+RENDER_TIMEOUT_MS = 30_000
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: `make test` installs it (apt-get install chromium), "
+                    "or set POLLAPP_CHROMIUM.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class Visit:
+    """A page opened in a fresh context, with every request it made recorded."""
+
+    def __init__(self, browser, url: str, width: int = 720, height: int = 560) -> None:
+        self.context = browser.new_context(viewport={"width": width, "height": height})
+        self.page = self.context.new_page()
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.response = self.page.goto(url)
+
+    def other_hosts(self, server: str) -> set[str]:
+        ours = urlsplit(server).netloc
+        return {urlsplit(u).netloc for u in self.requests if urlsplit(u).scheme in ("http", "https")} - {ours}
+
+    def screenshot(self, name: str) -> Path:
+        OUTPUT.mkdir(parents=True, exist_ok=True)
+        path = OUTPUT / name
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser) -> Iterator:
+    opened: list[Visit] = []
+
+    def open_page(url: str, **kwargs) -> Visit:
+        opened.append(Visit(browser, url, **kwargs))
+        return opened[-1]
+
+    yield open_page
+    for v in opened:
+        v.close()
+
+
+def test_series_embed_renders_marks_band_and_tooltip_from_our_host_only(live_server, real_client, visit):
+    polls = real_client.get(f"/api/v1/series/{SERIES}/points?outcome=ready&limit=500").get_json()["total"]
+    v = visit(f"{live_server}/embed/series/{SERIES}?outcome=ready")
+    assert v.response.status == 200
+    v.page.wait_for_selector("#chart[data-rendered=true] svg", timeout=RENDER_TIMEOUT_MS)
+    dots = v.page.locator("#chart svg g.mark-symbol.role-mark.polls_marks path")
+    assert dots.count() == polls and polls >= 10
+    assert v.page.locator("#chart svg g.mark-area.role-mark.band_marks path").count() == 1
+    assert v.page.locator("#chart svg g.mark-line.role-mark.trend_marks path").count() == 1
+    # the chart follows its container's width (responsive embed)
+    svg_width = v.page.locator("#chart svg").evaluate("svg => svg.getBoundingClientRect().width")
+    assert 650 <= svg_width <= 720
+    dots.first.hover()
+    tooltip = v.page.locator("#vg-tooltip-element.visible")
+    tooltip.wait_for(state="visible", timeout=5_000)
+    assert KIIS in tooltip.inner_text() and "Field dates" in tooltip.inner_text()
+    # keyboard: the chart is focusable and labelled
+    v.page.keyboard.press("Tab")
+    assert v.page.evaluate("document.activeElement.id") == "chart"
+    assert v.page.locator("#chart").get_attribute("aria-describedby") == "chart-summary"
+    assert v.page.title().startswith("Ukrainians ready")
+    assert v.other_hosts(live_server) == set(), v.requests
+    assert not v.errors
+    assert v.screenshot("embed-series.png").stat().st_size > 5_000
+
+
+def test_series_embed_dark_and_ukrainian(live_server, visit):
+    v = visit(f"{live_server}/embed/series/{SERIES}?theme=dark&lang=uk", width=420)
+    v.page.wait_for_selector("#chart[data-rendered=true] svg", timeout=RENDER_TIMEOUT_MS)
+    background = v.page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(22, 24, 29)"
+    assert "Джерело: Kyiv International Institute of Sociology" in v.page.locator("#chart svg").text_content()
+    assert v.page.locator("#chart svg").evaluate("svg => svg.getBoundingClientRect().width") <= 420
+    assert v.other_hosts(live_server) == set()
+    assert not any("/charts/" in url for url in v.requests)  # the static fallback is not fetched
+    v.screenshot("embed-series-dark-uk-narrow.png")
+
+
+def test_poll_card_renders_breakdown_whisker_and_tooltip(live_server, peace_poll_id, visit):
+    v = visit(f"{live_server}/embed/polls/{peace_poll_id}?question=trump_peace_closer&answer=peace_closer")
+    v.page.wait_for_selector("#chart[data-rendered=true] svg", timeout=RENDER_TIMEOUT_MS)
+    parts = v.page.locator("#chart svg g.mark-rect.role-mark.parts_marks path")
+    assert parts.count() == 2  # 15% significantly closer + 30% slightly closer
+    assert v.page.locator("#chart svg g.mark-rule.role-mark.whisker_marks line").count() == 1
+    text = v.page.locator("#chart svg").text_content()
+    assert "45%" in text and KIIS in text and "2–17 Dec 2024" in text
+    # the label printed on the bar answers the hover too (it sits on top of the bar)
+    v.page.locator("#chart svg g.mark-text.role-mark.part_labels_marks text").first.hover()
+    tooltip = v.page.locator("#vg-tooltip-element.visible")
+    tooltip.wait_for(state="visible", timeout=5_000)
+    assert "15%" in tooltip.inner_text()
+    assert v.other_hosts(live_server) == set(), v.requests
+    assert not v.errors
+    v.screenshot("embed-poll-card.png")
+
+
+def test_gallery_shows_every_series_with_live_embeds(live_server, real_client, visit):
+    series = real_client.get("/api/v1/series?limit=500").get_json()["items"]
+    v = visit(f"{live_server}/", width=1000, height=900)
+    assert v.response.status == 200
+    assert v.page.locator("section.gallery-item").count() == len(series)
+    assert v.page.locator("section.gallery-item iframe").count() == len(series)
+    frame = v.page.frame_locator(f"#{SERIES} iframe")
+    frame.locator("#chart[data-rendered=true] svg").wait_for(timeout=RENDER_TIMEOUT_MS)
+    assert frame.locator("svg g.mark-symbol.role-mark.polls_marks path").count() > 0
+    assert frame.locator("svg g.mark-area.role-mark.band_marks path").count() >= 1
+    frame.locator("svg g.mark-symbol.role-mark.polls_marks path").first.hover()
+    frame.locator("#vg-tooltip-element.visible").wait_for(state="visible", timeout=5_000)
+    v.page.locator(f"#{SERIES} details.embed-panel summary").click()
+    snippet = v.page.locator(f"#snippet-{SERIES}").input_value()
+    assert snippet.startswith("<iframe src=") and f"/embed/series/{SERIES}" in snippet
+    assert v.other_hosts(live_server) == set(), v.requests
+    assert not v.errors
+    v.screenshot("gallery.png")
