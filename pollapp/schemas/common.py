@@ -190,3 +190,22 @@ class WriteArgsSchema(StrictSchema):
                                  "(e.g. 'corrected sample size per pollster's release'); at most "
                                  f"{REASON_MAX_LENGTH} characters."},
     )
+
+
+class DayOrInstant(ma.fields.Field):
+    """``as_of`` of the statistics, which has two meanings told apart by the value's form:
+
+    * a day (``YYYY-MM-DD``): a real-time estimate on today's data, using only polls *published* by
+      then (issue 3);
+    * an instant (ISO 8601 date-time with a UTC offset): the statistic as pollapp served it at that
+      moment, from the data as recorded then (issue 4, :func:`parse_instant`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {})
+        kwargs["metadata"] = {"type": "string", **kwargs["metadata"]}
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            return ma.fields.Date()._deserialize(value.strip(), attr, data)
+        return parse_instant(value, self.data_key or self.name)

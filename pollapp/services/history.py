@@ -218,6 +218,7 @@ def snapshot(poll: Poll, memberships: dict[str, Any]) -> dict[str, Any]:
     from pollapp.services.polls import poll_document
 
     raw = {
+        "poll_id": poll.id,
         "poll": poll_document(poll),
         "pollster_name": poll.pollster.name,
         "question_ids": {q.code: q.id for q in poll.questions},
