@@ -25,7 +25,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _register_extensions(app: Flask) -> None:
     from pollapp.extensions import db, migrate
+    from pollapp.services import history
 
+    history.install()  # every session records poll revisions at commit (pollapp.services.history)
     db.init_app(app)
     with app.app_context():
         _enforce_sqlite_foreign_keys(db.engine)

@@ -17,7 +17,7 @@ from pollapp.schemas.errors import webargs_errors
 from pollapp.schemas.imports import import_validators
 from pollapp.schemas.polls import PollInSchema
 from pollapp.schemas.series import SeriesInSchema
-from pollapp.services import imports, keys, seed
+from pollapp.services import history, imports, keys, seed
 from pollapp.services.keys import SCOPES
 
 data_cli = AppGroup("data", help="Load and manage poll data.")
@@ -46,10 +46,25 @@ def _fail(exc: DomainError) -> None:
     raise SystemExit(1)
 
 
+REASON_OPTION = click.option(
+    "--reason", default=None, help="Why: recorded with every poll revision this command writes (max 500 characters)."
+)
+
+
+def _attribute(command: str, reason: str | None) -> None:
+    """Record the command (and the reason given) as the author of the poll revisions it writes."""
+    if reason is not None and len(reason) > history.REASON_MAX_LENGTH:
+        _fail(InvalidInput("--reason is too long.", [FieldError(None, f"At most {history.REASON_MAX_LENGTH} characters.", "--reason")]))
+    history.set_actor(db.session, f"cli: {command}")
+    history.set_reason(db.session, reason)
+
+
 @data_cli.command("load")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def load_data(directory: Path) -> None:
+@REASON_OPTION
+def load_data(directory: Path, reason: str | None) -> None:
     """Load pollsters, sponsors, series and polls from DIRECTORY (idempotent; all or nothing)."""
+    _attribute("flask data load", reason)
     validators = seed.Validators(
         pollster=_validator(PollsterInSchema()),
         sponsor=_validator(SponsorInSchema()),
@@ -72,8 +87,10 @@ def load_data(directory: Path) -> None:
               help="Layout: FiveThirtyEight's approval CSV (fte), a pollapp poll CSV or JSON (pollapp), or detect it.")
 @click.option("--series", "series_slug", default=None, help="Add every imported question to this series (created if missing).")
 @click.option("--dry-run", is_flag=True, help="Report what would be created, updated and unchanged; write nothing.")
-def import_data(file: Path, fmt: str, series_slug: str | None, dry_run: bool) -> None:
+@REASON_OPTION
+def import_data(file: Path, fmt: str, series_slug: str | None, dry_run: bool, reason: str | None) -> None:
     """Import polls from FILE (idempotent; all or nothing)."""
+    _attribute("flask data import", reason)
     try:
         report = imports.import_file(db.session, file, import_validators(), fmt=fmt, series_slug=series_slug)
     except DomainError as exc:
@@ -87,6 +104,16 @@ def import_data(file: Path, fmt: str, series_slug: str | None, dry_run: bool) ->
         click.echo(line)
     if dry_run:
         click.echo("dry run: nothing was written.")
+
+
+@data_cli.command("history-baseline")
+def history_baseline() -> None:
+    """Record revision 1 of every poll stored before revision history existed (run once after
+    upgrading; idempotent), so that ``as_of`` and series changelogs include them."""
+    _attribute("flask data history-baseline", "baseline: state of the poll when history recording began")
+    count = history.record_baseline(db.session)
+    db.session.commit()
+    click.echo(f"revisions: {count} recorded")
 
 
 @keys_cli.command("create")

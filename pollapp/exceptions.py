@@ -57,6 +57,13 @@ class NotFound(DomainError):
     title = "Not found"
 
 
+class Gone(DomainError):
+    """The resource existed and was deleted; what remains of it (e.g. its history) is elsewhere."""
+
+    status = 410
+    title = "Gone"
+
+
 class Conflict(DomainError):
     status = 409
     title = "Conflict"

@@ -229,6 +229,8 @@ class Poll(Timestamped, Base):
     # Natural key of an imported poll: where it came from and its id there.
     source: Mapped[str | None] = mapped_column(String(80))
     source_id: Mapped[str | None] = mapped_column(String(200))
+    # Soft delete: a deleted poll is hidden everywhere but keeps its row and its revision history.
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     pollster: Mapped[Pollster] = relationship(back_populates="polls", foreign_keys=[pollster_id])
     sponsors: Mapped[list[Sponsor]] = relationship(secondary=poll_sponsors, order_by="Sponsor.slug")
@@ -377,3 +379,56 @@ class ApiKey(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class RevisionAction(str, enum.Enum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    RESTORE = "restore"
+
+
+class SeriesChangeKind(str, enum.Enum):
+    """What a poll revision did to one series: the poll entered it, changed in it, or left it."""
+
+    ADDED = "added"
+    CORRECTED = "corrected"
+    REMOVED = "removed"
+
+
+class PollRevision(Base):
+    """One recorded state of a poll: everything its series points, statistics rows and export rows
+    depend on (``snapshot``), who wrote it, when and why, and what changed since the previous one.
+
+    Written only by :mod:`pollapp.services.history` (session events), never by views or importers.
+    """
+
+    __tablename__ = "poll_revisions"
+    __table_args__ = (
+        UniqueConstraint("poll_id", "revision", name="poll_revision"),
+        CheckConstraint("revision >= 1", name="revision_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # RESTRICT: history is never erased with a poll (polls are soft-deleted).
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="RESTRICT"))
+    revision: Mapped[int]
+    action: Mapped[RevisionAction] = mapped_column(_enum(RevisionAction))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"), index=True)
+    actor: Mapped[str] = mapped_column(String(200))  # the key's name (or the CLI command) at the time
+    reason: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class PollRevisionSeries(Base):
+    """The series a revision concerns (those the poll belonged to before or after it) and what it did
+    there, so that a series' changelog and its ``as_of`` reconstruction need no scan of all revisions."""
+
+    __tablename__ = "poll_revision_series"
+
+    revision_id: Mapped[int] = mapped_column(ForeignKey("poll_revisions.id", ondelete="CASCADE"), primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), primary_key=True, index=True)
+    kind: Mapped[SeriesChangeKind] = mapped_column(_enum(SeriesChangeKind))

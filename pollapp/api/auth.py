@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 
 from pollapp.exceptions import DomainError
 from pollapp.extensions import db
-from pollapp.services import keys
+from pollapp.services import history, keys
 
 
 class Unauthorized(DomainError):
@@ -48,6 +48,7 @@ def requires_key(blp: Blueprint, scope: str = "write") -> Callable[[Callable[...
             if not keys.grants(key, scope):
                 raise Forbidden(f"This API key lacks the '{scope}' scope.")
             g.api_key = key
+            history.set_actor(db.session, key.name, api_key_id=key.id)  # the author of any poll revision
             return view(*args, **kwargs)
 
         documented = blp.doc(security=[{"bearerAuth": []}])(wrapper)

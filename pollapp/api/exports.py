@@ -2,8 +2,10 @@
 of a series' points, long or wide, and their Frictionless Data Package descriptor.
 
 CSV, TSV and JSON stream (``direct_passthrough``, so caching.py never buffers them to hash the body);
-every download carries a strong ETag from the series' data fingerprint and the normalised arguments,
-answered 304 before any row is loaded.
+every download carries a strong ETag from the series' data version (cached by its fingerprint, see
+:mod:`pollapp.services.data_version`) and the normalised arguments, answered 304 before any row is
+loaded, and the data version itself as ``Pollapp-Data-Version``. ``as_of`` rebuilds the rows as served
+at that instant; a settled past instant's download never changes (``Cache-Control: immutable``).
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from pollapp.api.statistics import stats_cache
 from pollapp.extensions import db
 from pollapp.repository import PointFilters
-from pollapp.schemas.exports import ExportArgsSchema
-from pollapp.services import exports
+from pollapp.schemas.exports import DataPackageArgsSchema, ExportArgsSchema
+from pollapp.services import data_version, exports, history_asof
+from pollapp.services.series import get_series
 
 PATH = "/series"
 blp = Blueprint("exports", __name__, description="Downloads of a series' data with a Frictionless Data Package.")
@@ -27,10 +31,12 @@ BINARY = {"type": "string", "format": "binary"}
 
 
 def _download(slug: str, args: dict[str, Any], fmt: str) -> Response:
-    key = f"{fmt}:" + "&".join(f"{k}={args[k]!r}" for k in sorted(args))
-    etag = exports.etag(db.session, slug, key)
+    key = f"{exports.EXPORT_VERSION}:{fmt}:" + "&".join(f"{k}={args[k]!r}" for k in sorted(args))
+    as_of = args["as_of"]
+    version = data_version.series_data_version(db.session, get_series(db.session, slug), as_of=as_of, cache=stats_cache())
+    etag = data_version.validator(version, as_of, key)
     if request.if_none_match.contains(etag):
-        return _validators(current_app.response_class(status=200), etag).make_conditional(request)
+        return _validators(current_app.response_class(status=200), etag, version, as_of).make_conditional(request)
     filters = PointFilters(
         outcomes=args["outcome"],
         pollsters=args["pollster"],
@@ -38,7 +44,7 @@ def _download(slug: str, args: dict[str, Any], fmt: str) -> Response:
         field_date_from=args["field_date_from"],
         field_date_to=args["field_date_to"],
     )
-    table = exports.table(db.session, slug, filters, args["shape"])
+    table = exports.table(db.session, slug, filters, args["shape"], as_of=as_of)
     writers: dict[str, Callable[[exports.Table], Any]] = {
         "csv": exports.delimited,
         "tsv": lambda t: exports.delimited(t, "\t"),
@@ -52,12 +58,16 @@ def _download(slug: str, args: dict[str, Any], fmt: str) -> Response:
         response.direct_passthrough = True  # stream: caching.py must not buffer the body to hash it
     filename = exports.filename(slug, args["shape"], fmt)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return _validators(response, etag)
+    return _validators(response, etag, version, as_of)
 
 
-def _validators(response: Response, etag: str) -> Response:
+def _validators(response: Response, etag: str, version: str, as_of: Any = None) -> Response:
     response.set_etag(etag)  # caching.py leaves an ETag set here alone
-    response.headers["Cache-Control"] = f"public, max-age={current_app.config['PUBLIC_MAX_AGE']}"
+    response.headers[data_version.HEADER] = version
+    if history_asof.is_settled(as_of):
+        response.headers["Cache-Control"] = data_version.IMMUTABLE
+    else:
+        response.headers["Cache-Control"] = f"public, max-age={current_app.config['PUBLIC_MAX_AGE']}"
     return response
 
 
@@ -67,6 +77,7 @@ def _route(fmt: str, description: str) -> None:
     @blp.arguments(ExportArgsSchema, location="query", unknown=ma.RAISE)
     @blp.response(200, BINARY, content_type=mimetype, description=description)
     @blp.alt_response(304, response="NOT_MODIFIED")
+    @blp.alt_response(400, response="BAD_REQUEST")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any], slug: str):
         return _download(slug, args, fmt)
@@ -85,12 +96,17 @@ _route("parquet", "Apache Parquet (typed columns: dates as date32, nullable inte
 
 @blp.route("/<slug>/datapackage.json")
 class SeriesDataPackage(MethodView):
+    @blp.arguments(DataPackageArgsSchema, location="query", unknown=ma.RAISE)
     @blp.response(200, {"type": "object"}, content_type="application/json",
                   description="A Frictionless Data Package descriptor (https://datapackage.org).")
+    @blp.alt_response(400, response="BAD_REQUEST")
     @blp.alt_response(404, response="NOT_FOUND")
-    def get(self, slug: str):
+    def get(self, args: dict[str, Any], slug: str):
         """Frictionless Data Package of the long CSV: Table Schema of every column (type, unit,
-        description), sources, rights, a citation and the data version (a content hash of the rows)."""
+        description), sources, rights, a citation and the data version (a content hash of the rows);
+        with ``as_of``, of the data as served at that instant (the resource path carries it)."""
         base_url = request.url_root.rstrip("/") + request.path.rsplit("/", 1)[0]
-        body = exports.datapackage(db.session, slug, base_url=base_url)
-        return current_app.response_class(current_app.json.dumps(body), mimetype="application/json")
+        body = exports.datapackage(db.session, slug, base_url=base_url, as_of=args["as_of"])
+        response = current_app.response_class(current_app.json.dumps(body), mimetype="application/json")
+        response.headers[data_version.HEADER] = body["version"]
+        return response

@@ -12,6 +12,8 @@ from pollapp.api.auth import requires_key
 from pollapp.api.caching import check_if_match
 from pollapp.extensions import db
 from pollapp.repository import PollFilters
+from pollapp.schemas.common import WriteArgsSchema
+from pollapp.schemas.history import HistoryArgsSchema, RevisionPageSchema
 from pollapp.schemas.polls import (
     PollInSchema,
     PollListArgsSchema,
@@ -20,7 +22,7 @@ from pollapp.schemas.polls import (
     merge_patch,
     patch_schema,
 )
-from pollapp.services import polls
+from pollapp.services import history, history_log, polls
 
 PATH = "/polls"
 blp = Blueprint("polls", __name__, description="Polls with full methodology disclosure, questions and answers.")
@@ -48,11 +50,13 @@ class PollCollection(MethodView):
         return polls.list_polls(db.session, filters, sort=args["sort"], cursor=args["cursor"], limit=args["limit"])
 
     @requires_key(blp)
+    @blp.arguments(WriteArgsSchema, location="query", unknown=ma.RAISE)
     @blp.arguments(PollInSchema)
     @blp.response(201, PollOutSchema)
     @blp.alt_response(409, response="CONFLICT")
-    def post(self, doc: dict[str, Any]):
-        """Create a poll with its questions and answers, atomically."""
+    def post(self, write: dict[str, Any], doc: dict[str, Any]):
+        """Create a poll with its questions and answers, atomically (recorded as revision 1)."""
+        history.set_reason(db.session, write["reason"])
         poll = polls.create_poll(db.session, doc)
         db.session.commit()
         return polls.get_poll(db.session, poll.id), 201, {"Location": f"/api/v1{PATH}/{poll.id}"}
@@ -62,18 +66,22 @@ class PollCollection(MethodView):
 class PollItem(MethodView):
     @blp.response(200, PollOutSchema)
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(410, response="GONE")
     def get(self, poll_id: int):
-        """Get one poll with its questions, answers and disclosure score."""
+        """Get one poll with its questions, answers and disclosure score (410 once deleted)."""
         return polls.get_poll(db.session, poll_id)
 
     @requires_key(blp)
+    @blp.arguments(WriteArgsSchema, location="query", unknown=ma.RAISE)
     @blp.arguments(PollInSchema)
     @blp.response(200, PollOutSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT")
+    @blp.alt_response(410, response="GONE")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
-    def put(self, doc: dict[str, Any], poll_id: int):
+    def put(self, write: dict[str, Any], doc: dict[str, Any], poll_id: int):
         """Replace the whole poll; questions and answers are matched by code and keep their ids."""
+        history.set_reason(db.session, write["reason"])
         poll = polls.get_poll(db.session, poll_id)
         check_if_match(PollOutSchema(), poll)
         polls.replace_poll(db.session, poll, doc)
@@ -81,12 +89,15 @@ class PollItem(MethodView):
         return polls.get_poll(db.session, poll_id)
 
     @requires_key(blp)
+    @blp.arguments(WriteArgsSchema, location="query", unknown=ma.RAISE)
     @blp.arguments(patch_schema())
     @blp.response(200, PollOutSchema)
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(410, response="GONE")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
-    def patch(self, changes: dict[str, Any], poll_id: int):
+    def patch(self, write: dict[str, Any], changes: dict[str, Any], poll_id: int):
         """Change the top-level fields sent (``questions``, if sent, replaces all questions)."""
+        history.set_reason(db.session, write["reason"])
         poll = polls.get_poll(db.session, poll_id)
         check_if_match(PollOutSchema(), poll)
         polls.replace_poll(db.session, poll, merge_patch(polls.poll_document(poll), changes))
@@ -94,12 +105,27 @@ class PollItem(MethodView):
         return polls.get_poll(db.session, poll_id)
 
     @requires_key(blp)
+    @blp.arguments(WriteArgsSchema, location="query", unknown=ma.RAISE)
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(410, response="GONE")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
-    def delete(self, poll_id: int):
-        """Delete a poll with its questions and answers."""
+    def delete(self, write: dict[str, Any], poll_id: int):
+        """Delete a poll: it disappears from lists, series, statistics and exports and answers 410;
+        its revision history stays (``/polls/{poll_id}/history``)."""
+        history.set_reason(db.session, write["reason"])
         poll = polls.get_poll(db.session, poll_id)
         check_if_match(PollOutSchema(), poll)
         polls.delete_poll(db.session, poll)
         db.session.commit()
+
+
+@blp.route("/<int:poll_id>/history")
+class PollHistory(MethodView):
+    @blp.arguments(HistoryArgsSchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, RevisionPageSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, args: dict[str, Any], poll_id: int):
+        """Every recorded revision of the poll, newest first (cursor pagination): action, when, by which
+        API key, why, and what changed. Deleted polls keep their history."""
+        return history_log.poll_history(db.session, poll_id, cursor=args["cursor"], limit=args["limit"])

@@ -10,8 +10,11 @@ from flask_smorest import Blueprint
 
 from pollapp.api.auth import requires_key
 from pollapp.api.caching import check_if_match
+from pollapp.api.statistics import stats_cache
 from pollapp.extensions import db
 from pollapp.repository import PointFilters
+from pollapp.schemas.common import WriteArgsSchema
+from pollapp.schemas.history import ChangesArgsSchema, SeriesChangePageSchema
 from pollapp.schemas.series import (
     MemberInSchema,
     MemberOutSchema,
@@ -23,6 +26,7 @@ from pollapp.schemas.series import (
     SeriesPageSchema,
     SeriesPatchSchema,
 )
+from pollapp.services import data_version, history, history_asof, history_log
 from pollapp.services import series as series_service
 
 PATH = "/series"
@@ -90,13 +94,15 @@ class SeriesMembers(MethodView):
         return series_service.members(db.session, slug)
 
     @requires_key(blp)
+    @blp.arguments(WriteArgsSchema, location="query", unknown=ma.RAISE)
     @blp.arguments(MemberInSchema)
     @blp.response(200, MemberOutSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
-    def post(self, data: dict[str, Any], slug: str):
+    def post(self, write: dict[str, Any], data: dict[str, Any], slug: str):
         """Add a question to the series (or replace its mapping); ``If-Match`` is checked against
-        the ETag of the members list (GET ``/series/{slug}/members``)."""
+        the ETag of the members list (GET ``/series/{slug}/members``). Recorded in the poll's history."""
+        history.set_reason(db.session, write["reason"])
         check_if_match(MemberOutSchema(many=True), series_service.members(db.session, slug))
         series_service.set_member(db.session, slug, data["question_id"], data["outcomes"])
         db.session.commit()
@@ -120,10 +126,14 @@ class SeriesMemberItem(MethodView):
 @blp.route("/<slug>/points")
 class SeriesPoints(MethodView):
     @blp.arguments(PointsArgsSchema, location="query", unknown=ma.RAISE)
-    @blp.response(200, PointPageSchema)
+    @blp.response(200, PointPageSchema, headers={data_version.HEADER: {
+        "description": "The series' data version (content hash of all its points, as of `as_of` if given).",
+        "schema": {"type": "string"}}})
+    @blp.alt_response(400, response="BAD_REQUEST")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any], slug: str):
-        """One row per poll and outcome with the poll's methodology: the data behind a chart."""
+        """One row per poll and outcome with the poll's methodology: the data behind a chart;
+        ``as_of`` gives the rows as served at that instant."""
         filters = PointFilters(
             outcomes=args["outcome"],
             pollsters=args["pollster"],
@@ -131,4 +141,30 @@ class SeriesPoints(MethodView):
             field_date_from=args["field_date_from"],
             field_date_to=args["field_date_to"],
         )
-        return series_service.points_page(db.session, slug, filters, cursor=args["cursor"], limit=args["limit"])
+        as_of = args["as_of"]
+        version = data_version.series_data_version(
+            db.session, series_service.get_series(db.session, slug), as_of=as_of, cache=stats_cache()
+        )
+        page = series_service.points_page(
+            db.session, slug, filters, cursor=args["cursor"], limit=args["limit"], as_of=as_of
+        )
+        request_key = "points:" + "&".join(f"{k}={args[k]!r}" for k in sorted(args))
+        headers = {data_version.HEADER: version, "ETag": f'"{data_version.validator(version, as_of, request_key)}"'}
+        if history_asof.is_settled(as_of):
+            headers["Cache-Control"] = data_version.IMMUTABLE
+        return page, 200, headers
+
+
+@blp.route("/<slug>/changes")
+class SeriesChanges(MethodView):
+    @blp.arguments(ChangesArgsSchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, SeriesChangePageSchema)
+    @blp.alt_response(400, response="BAD_REQUEST")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, args: dict[str, Any], slug: str):
+        """The series' changelog, oldest first: polls added to it (created, mapped or restored),
+        corrected while in it, and removed from it (deleted or unmapped), with revision, time, author,
+        reason and the changed paths (see ``/polls/{poll_id}/history`` for the values)."""
+        return history_log.series_changes(
+            db.session, slug, since=args["since"], cursor=args["cursor"], limit=args["limit"]
+        )

@@ -11,6 +11,7 @@ of the same numbers.)
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 from collections.abc import Callable
@@ -33,7 +34,7 @@ from pollapp.schemas.statistics import (
     TrendArgsSchema,
     TrendSchema,
 )
-from pollapp.services import statistics
+from pollapp.services import data_version, history_asof, statistics
 from pollapp.services.cache import LRUCache
 
 PATH = ""
@@ -74,7 +75,8 @@ class SeriesTrend(MethodView):
     def get(self, args: dict[str, Any], slug: str):
         """Trend line of one outcome on a daily grid (JSON, or the grid as CSV with ``Accept: text/csv``)."""
         fmt = "csv" if _prefers_csv() else "json"
-        return _computed("trend", slug, statistics.trend_params(**args), statistics.series_trend, fmt)
+        as_of = _instant(args)
+        return _computed("trend", slug, statistics.trend_params(**args), statistics.series_trend, fmt, as_of)
 
 
 @blp.route("/series/<slug>/trend.csv")
@@ -85,7 +87,8 @@ class SeriesTrendCsv(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any], slug: str):
         """The trend grid as CSV (same arguments as the JSON trend)."""
-        return _computed("trend", slug, statistics.trend_params(**args), statistics.series_trend, "csv")
+        as_of = _instant(args)
+        return _computed("trend", slug, statistics.trend_params(**args), statistics.series_trend, "csv", as_of)
 
 
 @blp.route("/series/<slug>/house-effects")
@@ -96,7 +99,8 @@ class SeriesHouseEffects(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any], slug: str):
         """House effect of each pollster on one outcome, with its interval and poll count."""
-        return _computed("house-effects", slug, statistics.house_params(**args), statistics.house_effects)
+        as_of = _instant(args)
+        return _computed("house-effects", slug, statistics.house_params(**args), statistics.house_effects, as_of=as_of)
 
 
 @blp.route("/series/<slug>/adjusted-points")
@@ -107,20 +111,32 @@ class SeriesAdjustedPoints(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any], slug: str):
         """Each poll's value with its pollster's house effect removed."""
-        return _computed("adjusted-points", slug, statistics.house_params(**args), statistics.adjusted_points)
+        as_of = _instant(args)
+        return _computed("adjusted-points", slug, statistics.house_params(**args), statistics.adjusted_points,
+                         as_of=as_of)
 
 
 # ---------------------------------------------------------------- computed GETs
 
 
+def _instant(args: dict[str, Any]) -> dt.datetime | None:
+    """Split ``as_of``: an instant (reproduce the data as recorded then) is taken out of the arguments;
+    a day stays, as the statistics' own option (polls published by then)."""
+    as_of = args.get("as_of")
+    if isinstance(as_of, dt.datetime):
+        args["as_of"] = None
+        return as_of
+    return None
+
+
 def _computed(kind: str, slug: str, params: Any, compute: Callable[..., statistics.EncodedResult],
-              fmt: str = "json") -> Response:
+              fmt: str = "json", as_of: dt.datetime | None = None) -> Response:
     """Data-version ETag first (304 without work), then the (cached) result."""
-    version = statistics.series_version(db.session, slug)
+    cache = stats_cache()
+    version = statistics.series_version(db.session, slug, as_of=as_of, cache=cache)
     etag = hashlib.sha256(f"{statistics.result_key(kind, version, params)}:{fmt}".encode()).hexdigest()[:40]
     if request.if_none_match.contains_weak(etag):
-        return _with_validators(current_app.response_class(status=200), etag).make_conditional(request)
-    cache = stats_cache()
+        return _with_validators(current_app.response_class(status=200), etag, version).make_conditional(request)
     if fmt == "csv":
         csv_key = f"{etag}:csv"  # the CSV is cached too: decoding a large JSON body on every hit is slow
         body, cached = cache.get(csv_key), True
@@ -134,12 +150,16 @@ def _computed(kind: str, slug: str, params: Any, compute: Callable[..., statisti
         result = compute(db.session, slug, params, cache=cache, version=version)
         response, cached = current_app.response_class(result.body, mimetype="application/json"), result.cached
     response.headers["X-Cache"] = "hit" if cached else "miss"
-    return _with_validators(response, etag)
+    return _with_validators(response, etag, version)
 
 
-def _with_validators(response: Response, etag: str) -> Response:
+def _with_validators(response: Response, etag: str, version: statistics.SeriesVersion) -> Response:
     response.set_etag(etag, weak=True)  # caching.py leaves an ETag set here alone
-    response.headers["Cache-Control"] = f"public, max-age={current_app.config['PUBLIC_MAX_AGE']}"
+    response.headers[data_version.HEADER] = version.digest
+    if history_asof.is_settled(version.as_of):
+        response.headers["Cache-Control"] = data_version.IMMUTABLE
+    else:
+        response.headers["Cache-Control"] = f"public, max-age={current_app.config['PUBLIC_MAX_AGE']}"
     response.vary.add("Accept")
     return response
 

@@ -118,3 +118,94 @@ def envelope(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
 
 def is_code(value: str) -> bool:
     return re.fullmatch(r"[a-z0-9]+(?:[_-][a-z0-9]+)*", value) is not None
+
+
+# ---------------------------------------------------------------- instants (revision history)
+
+REASON_MAX_LENGTH = 500
+INSTANT_EXAMPLE = "2025-06-01T12:00:00Z"
+
+
+def parse_instant(value: Any, parameter: str, *, allow_future: bool = False) -> Any:
+    """An ISO 8601 date-time WITH a UTC offset (``Z`` or ``+02:00``), as an aware UTC datetime.
+
+    A naive date-time is refused rather than guessed (the same string means different moments in
+    Kyiv and in New York, and a citation must name one); so is a future instant (no record of it
+    exists yet). Both are 400 problems naming the parameter (:class:`InvalidParameter`)."""
+    import datetime as dt
+
+    from pollapp.exceptions import InvalidParameter
+
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidParameter(parameter, f"Must be an ISO 8601 date-time with a UTC offset, e.g. {INSTANT_EXAMPLE}.")
+    try:
+        moment = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidParameter(
+            parameter, f"'{value[:40]}' is not an ISO 8601 date-time; use e.g. {INSTANT_EXAMPLE}."
+        ) from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidParameter(
+            parameter, f"'{value[:40]}' has no UTC offset; add 'Z' or e.g. '+02:00' (e.g. {INSTANT_EXAMPLE})."
+        )
+    moment = moment.astimezone(dt.timezone.utc)
+    if not allow_future and moment > dt.datetime.now(dt.timezone.utc):
+        raise InvalidParameter(parameter, "Must not be in the future: nothing has been recorded for that moment yet.")
+    return moment
+
+
+class Instant(ma.fields.Field):
+    """A query parameter holding an ISO 8601 date-time with a UTC offset (see :func:`parse_instant`);
+    malformed, naive and (unless ``allow_future``) future values are 400 problems."""
+
+    def __init__(self, *, allow_future: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {})
+        kwargs["metadata"] = {"type": "string", "format": "date-time", **kwargs["metadata"]}
+        super().__init__(**kwargs)
+        self.allow_future = allow_future
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        return parse_instant(value, self.data_key or self.name, allow_future=self.allow_future)
+
+
+AS_OF_DESCRIPTION = (
+    "Reproduce the data as pollapp served it at this instant: an ISO 8601 date-time with a UTC offset "
+    f"(e.g. `{INSTANT_EXAMPLE}`; a date-time without offset, or a future one, is a 400 problem). Every poll "
+    "is taken at its latest revision recorded by then; corrections, deletions and additions after it are "
+    "ignored. Responses for a past instant never change (`Cache-Control: immutable`)."
+)
+
+
+def as_of_field() -> Instant:
+    return Instant(load_default=None, metadata={"description": AS_OF_DESCRIPTION})
+
+
+class WriteArgsSchema(StrictSchema):
+    """Query arguments of the writes that change polls."""
+
+    reason = ma.fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=REASON_MAX_LENGTH),
+        metadata={"description": "Why the change is made, recorded in the poll's revision history "
+                                 "(e.g. 'corrected sample size per pollster's release'); at most "
+                                 f"{REASON_MAX_LENGTH} characters."},
+    )
+
+
+class DayOrInstant(ma.fields.Field):
+    """``as_of`` of the statistics, which has two meanings told apart by the value's form:
+
+    * a day (``YYYY-MM-DD``): a real-time estimate on today's data, using only polls *published* by
+      then (issue 3);
+    * an instant (ISO 8601 date-time with a UTC offset): the statistic as pollapp served it at that
+      moment, from the data as recorded then (issue 4, :func:`parse_instant`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {})
+        kwargs["metadata"] = {"type": "string", **kwargs["metadata"]}
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            return ma.fields.Date()._deserialize(value.strip(), attr, data)
+        return parse_instant(value, self.data_key or self.name)

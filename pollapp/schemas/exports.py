@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from pollapp.models import Population
-from pollapp.schemas.common import CODE, SLUG, StrictSchema
+from pollapp.schemas.common import CODE, SLUG, StrictSchema, as_of_field
 
 
 class ExportArgsSchema(StrictSchema):
@@ -23,3 +23,8 @@ class ExportArgsSchema(StrictSchema):
         metadata={"description": "`long`: one row per poll question and outcome (the columns of `/points`); "
                   "`wide`: one row per poll question, one `pct` column per outcome named by its code."},
     )
+    as_of = as_of_field()
+
+
+class DataPackageArgsSchema(StrictSchema):
+    as_of = as_of_field()

@@ -8,7 +8,17 @@ import marshmallow as ma
 from marshmallow import validate
 
 from pollapp.models import Population
-from pollapp.schemas.common import CODE, COUNTRY, SLUG, PageArgsSchema, StrictSchema, WholeNumber, envelope, text_field
+from pollapp.schemas.common import (
+    CODE,
+    COUNTRY,
+    SLUG,
+    PageArgsSchema,
+    StrictSchema,
+    WholeNumber,
+    as_of_field,
+    envelope,
+    text_field,
+)
 
 
 class OutcomeSchema(StrictSchema):
@@ -149,6 +159,7 @@ class PointsArgsSchema(PageArgsSchema):
     population = ma.fields.List(ma.fields.Enum(Population, by_value=True), load_default=list)
     field_date_from = ma.fields.Date(load_default=None)
     field_date_to = ma.fields.Date(load_default=None)
+    as_of = as_of_field()
 
 
 SeriesPageSchema = envelope(SeriesOutSchema, "SeriesPage")

@@ -17,7 +17,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from pollapp.models import Population
-from pollapp.schemas.common import CODE, SLUG, StrictSchema
+from pollapp.schemas.common import AS_OF_DESCRIPTION, CODE, SLUG, DayOrInstant, StrictSchema
 from pollapp.services.stats_inputs import (
     CHANGE_CI_METHODS,
     CHANGE_TEST_METHODS,
@@ -92,8 +92,9 @@ class SelectionArgsSchema(StrictSchema):
     start_date = ma.fields.Date(load_default=None, metadata={"description": "First day of the grid; polls with an "
                                                                             "earlier field midpoint are excluded."})
     end_date = ma.fields.Date(load_default=None, metadata={"description": "Last day of the grid."})
-    as_of = ma.fields.Date(load_default=None, metadata={"description": "Only polls published on or before this day "
-                                                                       "(what was knowable then)."})
+    as_of = DayOrInstant(load_default=None, metadata={"description": (
+        "A day (`YYYY-MM-DD`): only polls published on or before it (what was knowable then), on today's data. "
+        "An instant (date-time with a UTC offset): " + AS_OF_DESCRIPTION[0].lower() + AS_OF_DESCRIPTION[1:])})
     min_polls = ma.fields.Integer(
         load_default=5, validate=validate.Range(min=2, max=10_000),
         metadata={"description": "Refuse (422) below this many usable polls (default 5)."},

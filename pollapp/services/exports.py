@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from pollapp import repository
 from pollapp.exceptions import InvalidParameter
 from pollapp.models import Series
+from pollapp.services import history_asof
 from pollapp.services.series import _point, get_series
 
 SHAPES = ("long", "wide")
@@ -130,13 +131,19 @@ def fields_for(series: Series, shape: str) -> list[Field]:
     return [_BY_NAME[n] for n in WIDE_KEYS] + outcome_fields + [_BY_NAME[n] for n in METHODOLOGY]
 
 
-def table(session: Session, slug: str, filters: repository.PointFilters, shape: str = "long") -> Table:
-    """The rows of a series export (filters as for ``/points``). Raises NotFound for an unknown series.
+def table(
+    session: Session, slug: str, filters: repository.PointFilters, shape: str = "long", *, as_of: dt.datetime | None = None
+) -> Table:
+    """The rows of a series export (filters as for ``/points``; ``as_of``: as served at that instant,
+    see :mod:`pollapp.services.history_asof`). Raises NotFound for an unknown series.
 
     The query runs here (so errors surface before a response starts); the rows are then generated."""
     series = get_series(session, slug)
     fields = fields_for(series, shape)
-    points, _ = repository.series_points(session, series.id, filters, after=None, limit=None)
+    if as_of is not None:
+        points, _ = history_asof.series_points(session, series, filters, as_of=as_of)
+    else:
+        points, _ = repository.series_points(session, series.id, filters, after=None, limit=None)
     rows = (_point(p) for p in points)
     return Table(series, shape, fields, rows if shape == "long" else _wide(rows, fields))
 
@@ -243,23 +250,27 @@ def data_version(session: Session, series: Series) -> str:
 
 
 def _version_of(points: Iterable[dict[str, Any]]) -> str:
-    digest = hashlib.sha256()
-    for p in points:
-        digest.update(orjson.dumps([_point(p)[c] for c in repository.POINT_COLUMNS]))
-        digest.update(b"\n")
-    return digest.hexdigest()[:16]
+    from pollapp.services.data_version import version_of
+
+    return version_of(points)
 
 
-def datapackage(session: Session, slug: str, *, base_url: str = "", created: dt.datetime | None = None) -> dict[str, Any]:
+def datapackage(
+    session: Session, slug: str, *, base_url: str = "", created: dt.datetime | None = None, as_of: dt.datetime | None = None
+) -> dict[str, Any]:
     """A Frictionless Data Package descriptor for the long CSV export of a series.
 
     No licence is invented for the figures: they are published poll results credited to their
     pollsters (``sources``); ``licenses`` is present only when one is known, which pollapp does not
     record yet, so it is omitted and ``rights`` says so."""
     series = get_series(session, slug)
-    points, _ = repository.series_points(session, series.id, repository.PointFilters(), after=None, limit=None)
+    if as_of is not None:
+        points, _ = history_asof.series_points(session, series, repository.PointFilters(), as_of=as_of)
+    else:
+        points, _ = repository.series_points(session, series.id, repository.PointFilters(), after=None, limit=None)
     version = _version_of(points)
     created = created or dt.datetime.now(dt.timezone.utc)
+    as_of_text = as_of.isoformat().replace("+00:00", "Z") if as_of is not None else None
     sources: dict[tuple[str, str | None], dict[str, Any]] = {}
     for p in points:
         key = (p["pollster_name"], p["source_url"])
@@ -271,6 +282,8 @@ def datapackage(session: Session, slug: str, *, base_url: str = "", created: dt.
     pollsters = sorted({p["pollster_name"] for p in points})
     title = series.title
     csv_path = f"{base_url}/data.csv" if base_url else "data.csv"
+    if as_of_text:
+        csv_path += f"?as_of={as_of_text}"
     return {
         "name": _package_name(series.slug),
         "title": title,
@@ -286,8 +299,9 @@ def datapackage(session: Session, slug: str, *, base_url: str = "", created: dt.
         "sources": sorted(sources.values(), key=lambda s: (s["title"], s.get("path", ""))),
         "citation": (
             f"{title}. Poll results by {', '.join(pollsters) if pollsters else 'the credited pollsters'}, "
-            f"compiled by pollapp (series '{series.slug}', data version {version}, retrieved "
-            f"{created.date().isoformat()})."
+            f"compiled by pollapp (series '{series.slug}', data version {version}"
+            + (f", as recorded at {as_of_text}" if as_of_text else "")
+            + f", retrieved {created.date().isoformat()})."
         ),
         "resources": [
             {

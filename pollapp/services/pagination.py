@@ -45,6 +45,11 @@ def decode_cursor(token: str, kind: str, types: tuple[type, ...]) -> tuple[Any, 
 
 
 def _coerce(value: Any, typ: type) -> Any:
+    if typ is dt.datetime:
+        moment = dt.datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("naive timestamp in a cursor")
+        return moment
     if typ is dt.date:
         return dt.date.fromisoformat(value)
     if typ is int:

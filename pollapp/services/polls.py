@@ -1,5 +1,10 @@
 """Polls as whole documents: create, replace (keeping question and answer identity), delete, read, list.
 
+Deleting is a soft delete (``deleted_at``): the poll disappears from every list, series, statistic and
+export, answers 410 Gone, and keeps its revision history (recorded by :mod:`pollapp.services.history`).
+An upsert of a deleted poll's natural key (an import of a file that still holds it) restores it: the
+file is the source of truth, and the restore is recorded as such.
+
 A poll document is the validated dict produced by the poll schema: methodology fields, references to
 pollster/partners/sponsors by slug, and questions with their answers. Replacing a poll matches
 questions and answers by code, so series memberships and their answer mappings survive edits.
@@ -16,7 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from pollapp import repository
-from pollapp.exceptions import Conflict, FieldError, InvalidInput, NotFound
+from pollapp.exceptions import Conflict, FieldError, Gone, InvalidInput, NotFound
 from pollapp.models import Answer, DatePrecision, Poll, Pollster, Population, Question, SampleType, Sponsor
 from pollapp.services.pagination import Page, decode_cursor, encode_cursor
 
@@ -99,9 +104,15 @@ def _plain(value: Any) -> Any:
 
 
 def get_poll(session: Session, poll_id: int) -> Poll:
+    """The poll; 404 if it never existed, 410 if it was deleted (its history stays readable)."""
     poll = repository.poll_by_id(session, poll_id)
     if poll is None:
         raise NotFound(f"No poll with id {poll_id}.")
+    if poll.deleted_at is not None:
+        raise Gone(
+            f"Poll {poll_id} was deleted on {poll.deleted_at:%Y-%m-%d %H:%M} UTC; "
+            f"its revision history remains at /api/v1/polls/{poll_id}/history."
+        )
     return poll
 
 
@@ -134,7 +145,8 @@ def replace_poll(
 
 
 def delete_poll(session: Session, poll: Poll) -> None:
-    session.delete(poll)
+    """Soft delete: hide the poll everywhere, keep its row and history (see the module docstring)."""
+    poll.deleted_at = dt.datetime.now(dt.timezone.utc)
     session.flush()
 
 
@@ -147,7 +159,8 @@ def upsert_poll(
 ) -> tuple[str, Poll]:
     """Create or update the poll with ``doc``'s natural key (source, source_id).
 
-    Returns ``("created" | "updated" | "unchanged", poll)``; an unchanged poll is not written.
+    Returns ``("created" | "updated" | "unchanged", poll)``; an unchanged poll is not written. A deleted
+    poll with this key is restored (reported as updated; its history records a ``restore``).
     ``known`` (source_id -> poll, from :func:`polls_from_source`) spares a bulk loader one query per
     poll and one flush per new poll; ``organisations`` (from :func:`organisations_by_slug`) spares it
     the pollster and sponsor queries of every created or changed poll.
@@ -163,7 +176,9 @@ def upsert_poll(
         if known is not None:
             known[doc["source_id"]] = poll
         return "created", poll
-    if poll_document(existing) == normalized_document(doc):
+    if existing.deleted_at is not None:
+        existing.deleted_at = None
+    elif poll_document(existing) == normalized_document(doc):
         return "unchanged", existing
     return "updated", replace_poll(session, existing, doc, organisations=organisations)
 
@@ -249,8 +264,9 @@ def _check_source_free(session: Session, doc: dict[str, Any], current: Poll | No
         return
     other = repository.poll_by_source(session, doc["source"], doc["source_id"])
     if other is not None and other is not current:
+        deleted = " (deleted; importing its source restores it)" if other.deleted_at is not None else ""
         raise Conflict(
-            f"Poll {other.id} already has source '{doc['source']}' and source_id '{doc['source_id']}'.",
+            f"Poll {other.id}{deleted} already has source '{doc['source']}' and source_id '{doc['source_id']}'.",
             [FieldError("/source_id", "Already used by another poll.")],
         )
 

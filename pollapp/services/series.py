@@ -162,12 +162,24 @@ def members(session: Session, slug: str) -> list[dict[str, Any]]:
 
 
 def points_page(
-    session: Session, slug: str, filters: repository.PointFilters, *, cursor: str | None, limit: int
+    session: Session,
+    slug: str,
+    filters: repository.PointFilters,
+    *,
+    cursor: str | None,
+    limit: int,
+    as_of: dt.datetime | None = None,
 ) -> Page[dict[str, Any]]:
+    """A page of the series' points, now or (``as_of``) as served at that instant."""
+    from pollapp.services import history_asof
+
     series = get_series(session, slug)
     kind = f"points:{slug}"
     after = decode_cursor(cursor, kind, (dt.date, int, int, int)) if cursor else None
-    rows, total = repository.series_points(session, series.id, filters, after=after, limit=limit)
+    if as_of is not None:
+        rows, total = history_asof.series_points(session, series, filters, as_of=as_of, after=after, limit=limit)
+    else:
+        rows, total = repository.series_points(session, series.id, filters, after=after, limit=limit)
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]

@@ -72,29 +72,43 @@ class EncodedResult:
 
 @dataclass(frozen=True)
 class SeriesVersion:
-    """The series and a digest of everything its statistics depend on."""
+    """The series and its data version (:mod:`pollapp.services.data_version`): ``digest`` is the
+    content hash of its points, now or as served at the instant ``as_of``."""
 
     series_id: int
     slug: str
     outcomes: tuple[str, ...]
     digest: str
+    as_of: dt.datetime | None = None
 
 
-def series_version(session: Session, slug: str) -> SeriesVersion:
-    """Cheap: the series row, its outcomes and one aggregate query (no poll is loaded). 404 if unknown."""
+def series_version(
+    session: Session, slug: str, *, as_of: dt.datetime | None = None, cache: ResultCache | None = None
+) -> SeriesVersion:
+    """The series' data version: cheap when cached (the series row, its outcomes and one aggregate
+    query; no poll is loaded). 404 if the series is unknown."""
+    from pollapp.services import data_version
+
     series = series_service.get_series(session, slug)
     outcomes = tuple(o.code for o in series.outcomes)
-    raw = repository.series_data_version(session, series.id)
-    basis = json.dumps([series.id, series.slug, outcomes, [str(v) for v in raw]])
-    return SeriesVersion(series.id, series.slug, outcomes, hashlib.sha256(basis.encode()).hexdigest()[:24])
+    digest = data_version.series_data_version(session, series, as_of=as_of, cache=cache)
+    return SeriesVersion(series.id, series.slug, outcomes, digest, as_of)
 
 
 def result_key(kind: str, version: SeriesVersion, params: Any) -> str:
     """Cache key and ETag basis of a computed result."""
+    as_of = version.as_of.isoformat() if version.as_of else None
     basis = json.dumps(
-        [kind, version.slug, version.digest, params.as_dict(), STATS_VERSION], sort_keys=True, default=str
+        [kind, version.slug, version.digest, as_of, params.as_dict(), STATS_VERSION], sort_keys=True, default=str
     )
     return f"{kind}:{version.slug}:" + hashlib.sha256(basis.encode()).hexdigest()[:32]
+
+
+def _parameters(params: Any, outcome: str, version: SeriesVersion) -> dict[str, Any]:
+    out = params.as_dict() | {"outcome": outcome}
+    if version.as_of is not None:  # an instant: the data as recorded then (a day stays the stats option)
+        out["as_of"] = version.as_of.isoformat().replace("+00:00", "Z")
+    return out
 
 
 def _encode(payload: dict[str, Any]) -> bytes:
@@ -137,7 +151,14 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
     from pollapp.stats.trend import decided_share
 
     against = selection.decided_against
-    rows = repository.series_outcome_rows(session, version.series_id, [outcome, *([against] if against else [])])
+    wanted = [outcome, *([against] if against else [])]
+    if version.as_of is not None:
+        from pollapp.services import history_asof
+
+        series = series_service.get_series(session, version.slug)
+        rows = history_asof.series_outcome_rows(session, series, wanted, as_of=version.as_of)
+    else:
+        rows = repository.series_outcome_rows(session, version.series_id, wanted)
     df = pd.DataFrame(rows, columns=list(repository.STAT_ROW_COLUMNS))
     for column in ("pct", "poll_sample_size", "base_n", "design_effect", "margin_of_error", "confidence_level"):
         df[column] = pd.to_numeric(df[column], errors="coerce").astype(float)
@@ -395,7 +416,7 @@ def series_trend(
         "decided_against": selection.decided_against,
         "method": result.method,
         "band": result.band,
-        "parameters": params.as_dict() | {"outcome": outcome},
+        "parameters": _parameters(params, outcome, version),
         "settings": result.settings,
         "fitted_params": result.params,
         "n_polls_included": len(included),
@@ -486,7 +507,7 @@ def _house(
             f"A house effect is how many points a pollster's polls read above (+) or below (-) {anchor}, "
             f"after allowing for the trend; intervals at {result.level * 100:g}%. Adjusted values subtract it."
         ),
-        "parameters": params.as_dict() | {"outcome": outcome},
+        "parameters": _parameters(params, outcome, version),
         "fitted_params": result.params,
         "n_polls_included": int(len(result.adjusted)) if result.adjusted is not None else None,
         "n_polls_excluded": len(excluded),

@@ -323,18 +323,20 @@ def test_patch_unknown_poll_is_404(client, auth, pollster):
     assert_problem(client.patch(f"{URL}/424242", json={"notes": "x"}, headers=auth), 404)
 
 
-def test_delete_removes_the_poll_with_its_questions_and_answers(client, auth, poll):
+def test_delete_hides_the_poll_but_keeps_its_rows(client, auth, poll):
     before = row_counts(client.application)
 
     response = client.delete(f"{URL}/{poll['id']}", headers=auth)
 
     assert response.status_code == 204 and response.get_data() == b""
     after = row_counts(client.application)
-    assert after["polls"] == before["polls"] - 1
-    assert after["questions"] == after["answers"] == after["answer_components"] == 0
-    assert after["pollsters"] == before["pollsters"]
-    assert_problem(client.get(f"{URL}/{poll['id']}"), 404)
-    assert_problem(client.delete(f"{URL}/{poll['id']}", headers=auth), 404)
+    assert {k: after[k] for k in ("polls", "questions", "answers", "answer_components", "pollsters")} == {
+        k: before[k] for k in ("polls", "questions", "answers", "answer_components", "pollsters")
+    }, "a soft delete erases nothing"
+    gone = assert_problem(client.get(f"{URL}/{poll['id']}"), 410)
+    assert f"/api/v1/polls/{poll['id']}/history" in gone["detail"]
+    assert_problem(client.delete(f"{URL}/{poll['id']}", headers=auth), 410)
+    assert client.get(URL).get_json()["total"] == 0
 
 
 def test_list_returns_the_same_documents_as_get(client, auth, poll):

@@ -157,11 +157,11 @@ def test_data_version_changes_with_every_write_that_matters(app, client, auth, w
     question_id = poll["questions"][0]["id"]
     assert client.delete(f"/api/v1/series/{SERIES}/members/{question_id}", headers=auth).status_code == 204
     v3 = version(app)
-    assert v3 not in (v1, v2)
+    assert v3 == v1, "a content hash: taking the added poll out again gives the data of v1 again"
 
     assert client.delete(f"/api/v1/polls/{world[1]['id']}", headers=auth).status_code == 204
     v4 = version(app)
-    assert v4 not in (v0, v1, v2, v3)
+    assert v4 not in (v0, v1, v2)
 
     renamed = client.patch("/api/v1/pollsters/beta", json={"name": "Renamed synthetic beta"}, headers=auth)
     assert renamed.status_code == 200, renamed.get_json()

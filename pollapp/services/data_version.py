@@ -1,0 +1,78 @@
+"""THE data version of a series: a content hash of every point row of its full long export.
+
+It changes exactly when an exported value changes, is served as ``Pollapp-Data-Version`` on points,
+downloads and statistics, named in ``datapackage.json``'s citation, and computed for ``as_of`` too, so
+that a historical download carries the version that was cited. Hashing every row costs a full read of
+the series, so the result is cached: for the current data by the cheap fingerprint
+(:func:`pollapp.repository.series_data_version`, one aggregate query that moves with every write,
+delete and restore), for a settled past instant by the instant alone (it can no longer change).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+from sqlalchemy.orm import Session
+
+from pollapp import repository
+from pollapp.models import Series
+from pollapp.services import history_asof
+from pollapp.services.cache import ResultCache
+
+HEADER = "Pollapp-Data-Version"
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def version_of(points: Iterable[dict[str, Any]]) -> str:
+    """Content hash of point rows (repository or :mod:`history_asof` rows, in their order)."""
+    digest = hashlib.sha256()
+    for p in points:
+        digest.update(orjson.dumps([_plain(p[c]) for c in repository.POINT_COLUMNS]))
+        digest.update(b"\n")
+    return digest.hexdigest()[:16]
+
+
+def _plain(value: Any) -> Any:
+    return getattr(value, "value", value)  # enum members as their values
+
+
+def points(session: Session, series: Series, filters: repository.PointFilters, as_of: dt.datetime | None) -> list[dict[str, Any]]:
+    """Every point row of the series (filtered), now or as of an instant."""
+    if as_of is None:
+        rows, _ = repository.series_points(session, series.id, filters, after=None, limit=None)
+    else:
+        rows, _ = history_asof.series_points(session, series, filters, as_of=as_of)
+    return rows
+
+
+def cache_key(session: Session, series: Series, as_of: dt.datetime | None) -> str:
+    """What the version depends on, cheaply: the fingerprint, unless ``as_of`` is settled."""
+    basis: list[Any] = [series.id, series.slug]
+    if as_of is not None:
+        basis.append(as_of.isoformat())
+    if not history_asof.is_settled(as_of):
+        basis.append([str(v) for v in repository.series_data_version(session, series.id)])
+    return "data-version:" + hashlib.sha256(orjson.dumps(basis)).hexdigest()[:32]
+
+
+def series_data_version(
+    session: Session, series: Series, *, as_of: dt.datetime | None = None, cache: ResultCache | None = None
+) -> str:
+    key = cache_key(session, series, as_of)
+    if cache is not None and (hit := cache.get(key)) is not None:
+        return hit.decode()
+    version = version_of(points(session, series, repository.PointFilters(), as_of))
+    if cache is not None:
+        cache.set(key, version.encode())
+    return version
+
+
+def validator(version: str, as_of: dt.datetime | None, request_key: str) -> str:
+    """A strong ETag for a representation of the series: its data version, the instant asked for and
+    the normalised request (format, filters, parameters)."""
+    basis = orjson.dumps([version, as_of.isoformat() if as_of else None, request_key])
+    return hashlib.sha256(basis).hexdigest()[:40]
