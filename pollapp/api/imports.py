@@ -13,7 +13,7 @@ from webargs.multidictproxy import MultiDictProxy
 from pollapp.api.auth import requires_key
 from pollapp.extensions import db
 from pollapp.schemas.imports import ImportFormSchema, ImportReportSchema, import_validators, report_body
-from pollapp.services import imports
+from pollapp.services import history, imports
 
 PATH = "/imports"
 
@@ -58,6 +58,7 @@ class Imports(MethodView):
             data = upload.read()
         finally:
             upload.close()  # a large part is spooled to a temporary file: release it now
+        history.set_reason(db.session, form["reason"])
         try:
             report = imports.import_data(
                 db.session, data, name, import_validators(), fmt=form["format"], series_slug=form["series"]

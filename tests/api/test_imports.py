@@ -53,6 +53,11 @@ def test_upload_imports_and_reports_then_changes_nothing_the_second_time(client,
     points = client.get("/api/v1/series/synthetic-approval/points").get_json()
     assert points["total"] == 6
 
+    polls = client.get("/api/v1/polls?limit=10").get_json()["items"]
+    revisions = [client.get(f"/api/v1/polls/{p['id']}/history").get_json()["items"] for p in polls]
+    assert {(r[0]["action"], r[0]["reason"]) for r in revisions} == {("create", "Synthetic test import")}
+    assert all(r[0]["actor"] for r in revisions)
+
     again = upload(client, auth, data)
     assert again.status_code == 201
     assert again.get_json()["changes"] == 0
