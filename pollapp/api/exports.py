@@ -33,8 +33,9 @@ BINARY = {"type": "string", "format": "binary"}
 def _download(slug: str, args: dict[str, Any], fmt: str) -> Response:
     key = f"{exports.EXPORT_VERSION}:{fmt}:" + "&".join(f"{k}={args[k]!r}" for k in sorted(args))
     as_of = args["as_of"]
-    version = data_version.series_data_version(db.session, get_series(db.session, slug), as_of=as_of, cache=stats_cache())
-    etag = data_version.validator(version, as_of, key)
+    series = get_series(db.session, slug)
+    version = data_version.series_data_version(db.session, series, as_of=as_of, cache=stats_cache())
+    etag = data_version.validator(version, as_of, key, data_version.definition_of(series))
     if request.if_none_match.contains(etag):
         return _validators(current_app.response_class(status=200), etag, version, as_of).make_conditional(request)
     filters = PointFilters(

@@ -142,14 +142,13 @@ class SeriesPoints(MethodView):
             field_date_to=args["field_date_to"],
         )
         as_of = args["as_of"]
-        version = data_version.series_data_version(
-            db.session, series_service.get_series(db.session, slug), as_of=as_of, cache=stats_cache()
-        )
+        series = series_service.get_series(db.session, slug)
+        version = data_version.series_data_version(db.session, series, as_of=as_of, cache=stats_cache())
         page = series_service.points_page(
             db.session, slug, filters, cursor=args["cursor"], limit=args["limit"], as_of=as_of
         )
         request_key = "points:" + "&".join(f"{k}={args[k]!r}" for k in sorted(args))
-        headers = {data_version.HEADER: version, "ETag": f'"{data_version.validator(version, as_of, request_key)}"'}
+        headers = {data_version.HEADER: version, "ETag": f'"{data_version.validator(version, as_of, request_key, data_version.definition_of(series))}"'}
         if history_asof.is_settled(as_of):
             headers["Cache-Control"] = data_version.IMMUTABLE
         return page, 200, headers

@@ -142,7 +142,8 @@ def chart_options(
 def data_version(session: Session, slug: str) -> str:
     """The series' data version (404 if unknown): the ONE place charts learn it, so that it can be
     re-pointed (e.g. to the exports' content hash) without touching the views."""
-    return series_version(session, slug).digest
+    version = series_version(session, slug)
+    return f"{version.digest}:{version.definition}"
 
 
 def poll_data_version(session: Session, poll_id: int) -> str:

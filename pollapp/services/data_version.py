@@ -71,8 +71,20 @@ def series_data_version(
     return version
 
 
-def validator(version: str, as_of: dt.datetime | None, request_key: str) -> str:
-    """A strong ETag for a representation of the series: its data version, the instant asked for and
-    the normalised request (format, filters, parameters)."""
-    basis = orjson.dumps([version, as_of.isoformat() if as_of else None, request_key])
+def definition_of(series: Series) -> str:
+    """Hash of what a series' representations show besides its data (title, description, country,
+    tags, outcome codes, labels and order): the data version leaves these out on purpose (a citation
+    names the data), so validators and caches of rendered results combine the two."""
+    basis = [
+        series.slug, series.title, series.description, series.country, list(series.tags or []),
+        [(o.code, o.label, o.position) for o in series.outcomes],
+    ]
+    return hashlib.sha256(orjson.dumps(basis)).hexdigest()[:16]
+
+
+def validator(version: str, as_of: dt.datetime | None, request_key: str, definition: str = "") -> str:
+    """A strong ETag for a representation of the series: its data version, its definition
+    (:func:`definition_of`), the instant asked for and the normalised request (format, filters,
+    parameters)."""
+    basis = orjson.dumps([version, definition, as_of.isoformat() if as_of else None, request_key])
     return hashlib.sha256(basis).hexdigest()[:40]

@@ -80,6 +80,7 @@ class SeriesVersion:
     outcomes: tuple[str, ...]
     digest: str
     as_of: dt.datetime | None = None
+    definition: str = ""  # title, outcome labels...: shown by results, not part of the data version
 
 
 def series_version(
@@ -92,14 +93,14 @@ def series_version(
     series = series_service.get_series(session, slug)
     outcomes = tuple(o.code for o in series.outcomes)
     digest = data_version.series_data_version(session, series, as_of=as_of, cache=cache)
-    return SeriesVersion(series.id, series.slug, outcomes, digest, as_of)
+    return SeriesVersion(series.id, series.slug, outcomes, digest, as_of, data_version.definition_of(series))
 
 
 def result_key(kind: str, version: SeriesVersion, params: Any) -> str:
     """Cache key and ETag basis of a computed result."""
     as_of = version.as_of.isoformat() if version.as_of else None
     basis = json.dumps(
-        [kind, version.slug, version.digest, as_of, params.as_dict(), STATS_VERSION], sort_keys=True, default=str
+        [kind, version.slug, version.digest, version.definition, as_of, params.as_dict(), STATS_VERSION], sort_keys=True, default=str
     )
     return f"{kind}:{version.slug}:" + hashlib.sha256(basis.encode()).hexdigest()[:32]
 
