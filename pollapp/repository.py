@@ -102,6 +102,14 @@ def polls_by_source(session: Session, source: str) -> list[Poll]:
     return list(session.scalars(select(Poll).where(Poll.source == source).options(*_poll_loading())))
 
 
+def polls_by_source_ids(session: Session, source: str, source_ids: Sequence[str]) -> list[Poll]:
+    """The polls of ``source`` with these source ids, fully loaded (one chunk of a bulk upsert)."""
+    if not source_ids:
+        return []
+    query = select(Poll).where(Poll.source == source, Poll.source_id.in_(list(source_ids))).options(*_poll_loading())
+    return list(session.scalars(query))
+
+
 def series_members_of_polls(session: Session, poll_ids: Sequence[int]) -> list[SeriesMember]:
     """Series memberships of the questions of these polls, with their mappings loaded."""
     if not poll_ids:
