@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -344,6 +344,9 @@ POINT_COLUMNS = (
 )
 
 
+STREAM_BATCH = 2000  # rows fetched per round trip by series_points_stream
+
+
 def series_points(
     session: Session,
     series_id: int,
@@ -355,8 +358,47 @@ def series_points(
     """One row per (poll question, outcome): the mapped answers summed, with the poll's methodology.
 
     Ordered by field end date, poll, question and outcome position; keyset after ``after``
-    (field_end_date, poll_id, question_id, outcome position). ``limit=None`` returns every row.
+    (field_end_date, poll_id, question_id, outcome position). ``limit=None`` returns every row (as a
+    list: use :func:`series_points_stream` for a whole series of any size).
     """
+    query, key = _series_points_query(series_id, filters)
+    total = _count(session, query)
+    if after is not None:
+        end, poll_id, question_id, position = after
+        query = query.where(
+            or_(
+                key[0] > end,
+                and_(key[0] == end, key[1] > poll_id),
+                and_(key[0] == end, key[1] == poll_id, key[2] > question_id),
+                and_(key[0] == end, key[1] == poll_id, key[2] == question_id, key[3] > position),
+            )
+        )
+    query = query.order_by(*key)
+    if limit is not None:
+        query = query.limit(limit + 1)
+    rows = [dict(row._mapping) for row in session.execute(query)]
+    return rows, total
+
+
+def series_points_stream(session: Session, series_id: int, filters: PointFilters) -> Iterator[dict[str, Any]]:
+    """Every point row of :func:`series_points` (same order and columns), fetched :data:`STREAM_BATCH`
+    rows at a time: a server-side cursor on PostgreSQL (``stream_results``), ``fetchmany`` on SQLite,
+    so an export of any size never holds its rows in memory. No total is counted.
+
+    The query is executed at the first ``next()``; the caller must keep the session (and, in a view,
+    the request context: ``stream_with_context``) open until the iterator is exhausted or closed."""
+    query, key = _series_points_query(series_id, filters)
+    query = query.order_by(*key).execution_options(stream_results=True, yield_per=STREAM_BATCH)
+    result = session.execute(query)
+    try:
+        for row in result:
+            yield dict(row._mapping)
+    finally:
+        result.close()
+
+
+def _series_points_query(series_id: int, filters: PointFilters) -> tuple[Select[Any], tuple[Any, ...]]:
+    """The point rows' SELECT (no order) and its sort key (field end date, poll, question, outcome)."""
     population = func.coalesce(Question.population, Poll.population)
     grouped = (
         select(
@@ -414,23 +456,7 @@ def series_points(
         query = query.where(Poll.field_end_date >= filters.field_date_from)
     if filters.field_date_to:
         query = query.where(Poll.field_start_date <= filters.field_date_to)
-    total = _count(session, query)
-    if after is not None:
-        end, poll_id, question_id, position = after
-        key = (Poll.field_end_date, g.c.poll_id, g.c.question_id, g.c.outcome_position)
-        query = query.where(
-            or_(
-                key[0] > end,
-                and_(key[0] == end, key[1] > poll_id),
-                and_(key[0] == end, key[1] == poll_id, key[2] > question_id),
-                and_(key[0] == end, key[1] == poll_id, key[2] == question_id, key[3] > position),
-            )
-        )
-    query = query.order_by(Poll.field_end_date, g.c.poll_id, g.c.question_id, g.c.outcome_position)
-    if limit is not None:
-        query = query.limit(limit + 1)
-    rows = [dict(row._mapping) for row in session.execute(query)]
-    return rows, total
+    return query, (Poll.field_end_date, g.c.poll_id, g.c.question_id, g.c.outcome_position)
 
 
 # ---------------------------------------------------------------- keys

@@ -133,10 +133,11 @@ def fields_for(series: Series, shape: str) -> list[Field]:
 def table(session: Session, slug: str, filters: repository.PointFilters, shape: str = "long") -> Table:
     """The rows of a series export (filters as for ``/points``). Raises NotFound for an unknown series.
 
-    The query runs here (so errors surface before a response starts); the rows are then generated."""
+    Unknown series and bad arguments raise here, before a response starts; the rows are streamed from
+    the database as they are consumed (``repository.series_points_stream``), never all in memory."""
     series = get_series(session, slug)
     fields = fields_for(series, shape)
-    points, _ = repository.series_points(session, series.id, filters, after=None, limit=None)
+    points = repository.series_points_stream(session, series.id, filters)
     rows = (_point(p) for p in points)
     return Table(series, shape, fields, rows if shape == "long" else _wide(rows, fields))
 
@@ -237,17 +238,26 @@ def etag(session: Session, slug: str, key: str) -> str:
 
 def data_version(session: Session, series: Series) -> str:
     """Content hash of the series' full long export (every point row, no filter): changes exactly when
-    an exported value changes."""
-    points, _ = repository.series_points(session, series.id, repository.PointFilters(), after=None, limit=None)
-    return _version_of(points)
+    an exported value changes. Computed over the streamed rows (constant memory)."""
+    version = _Version()
+    for p in repository.series_points_stream(session, series.id, repository.PointFilters()):
+        version.add(p)
+    return version.hexdigest()
 
 
-def _version_of(points: Iterable[dict[str, Any]]) -> str:
-    digest = hashlib.sha256()
-    for p in points:
-        digest.update(orjson.dumps([_point(p)[c] for c in repository.POINT_COLUMNS]))
-        digest.update(b"\n")
-    return digest.hexdigest()[:16]
+class _Version:
+    """The data version, fed one point row at a time."""
+
+    def __init__(self) -> None:
+        self._digest = hashlib.sha256()
+
+    def add(self, point: dict[str, Any]) -> None:
+        row = _point(point)
+        self._digest.update(orjson.dumps([row[c] for c in repository.POINT_COLUMNS]))
+        self._digest.update(b"\n")
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()[:16]
 
 
 def datapackage(session: Session, slug: str, *, base_url: str = "", created: dt.datetime | None = None) -> dict[str, Any]:
@@ -257,18 +267,19 @@ def datapackage(session: Session, slug: str, *, base_url: str = "", created: dt.
     pollsters (``sources``); ``licenses`` is present only when one is known, which pollapp does not
     record yet, so it is omitted and ``rights`` says so."""
     series = get_series(session, slug)
-    points, _ = repository.series_points(session, series.id, repository.PointFilters(), after=None, limit=None)
-    version = _version_of(points)
+    version_of = _Version()
     created = created or dt.datetime.now(dt.timezone.utc)
     sources: dict[tuple[str, str | None], dict[str, Any]] = {}
-    for p in points:
+    for p in repository.series_points_stream(session, series.id, repository.PointFilters()):  # one streamed pass
+        version_of.add(p)
         key = (p["pollster_name"], p["source_url"])
         if key not in sources:
             source = {"title": p["pollster_name"]}
             if p["source_url"]:
                 source["path"] = p["source_url"]
             sources[key] = source
-    pollsters = sorted({p["pollster_name"] for p in points})
+    version = version_of.hexdigest()
+    pollsters = sorted({name for name, _ in sources})
     title = series.title
     csv_path = f"{base_url}/data.csv" if base_url else "data.csv"
     return {
