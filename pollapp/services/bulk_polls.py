@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from pollapp.exceptions import FieldError, InvalidInput
@@ -37,6 +37,8 @@ from pollapp.models import (
 from pollapp.services.polls import ANSWER_FIELDS, POLL_FIELDS, QUESTION_FIELDS, Organisations, _as_enum, _plain
 
 LIST_FIELDS = ("modes", "languages", "weighting_variables")
+ANALYZE_AFTER = 1000  # polls written by one bulk load before the planner statistics are refreshed
+WRITTEN_TABLES = ("polls", "questions", "answers", "poll_sponsors", "series_members", "series_mappings")
 FLAG_FIELDS = ("self_sponsored", "partisan", "internal", "tracking")
 
 
@@ -161,3 +163,16 @@ def _poll_row(index: int, doc: dict[str, Any], organisations: Organisations, now
             value = DatePrecision.DAY
         row[name] = _as_enum(name, value)
     return row
+
+
+def refresh_statistics(session: Session, polls_written: int) -> None:
+    """After a large bulk load on PostgreSQL, ANALYZE the tables it filled (inside the transaction,
+    which sees its own rows).
+
+    Why: until autovacuum gets to them, the planner plans on the statistics from before the load; when
+    those said "empty" (e.g. analyzed after everything was deleted), every estimate becomes one row and
+    the statistics queries pick nested loops that re-run an aggregate per row (minutes on a few thousand
+    polls). SQLite plans without table statistics; nothing to do there."""
+    if polls_written < ANALYZE_AFTER or session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(text(f"ANALYZE {', '.join(WRITTEN_TABLES)}"))

@@ -129,6 +129,7 @@ def import_fte(
         _import_chunk(session, chunk, grouped, validators, organisations, (pollsters, sponsors), series, report, problems)
     problems.raise_if_any()
     session.flush()
+    bulk_polls.refresh_statistics(session, report.counts.get("polls", {}).get("created", 0))
     return report
 
 
