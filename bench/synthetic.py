@@ -102,7 +102,8 @@ FTE_METHODS = ("Online", "Live Phone", "IVR/Online", "Automated Phone", "Text")
 def write_fte_csv(path, n_rows: int, n_pollsters: int = 40, seed: int = 20261128) -> int:
     """A SYNTHETIC file in FiveThirtyEight's approval layout with ``n_rows`` rows: every third poll is
     reported for two populations (adults and registered voters, two rows), the others for one; values
-    from :func:`synthetic_polls`. Returns the number of polls. Every name says "Synthetic"."""
+    from :func:`synthetic_polls`, dates as m/d/yyyy (100,000 rows span more synthetic days than two-digit
+    years can say). Returns the number of polls. Every name says "Synthetic"."""
     import csv
 
     n_polls = (n_rows * 3 + 3) // 4  # every third poll has two rows: 3 polls per 4 rows
@@ -122,7 +123,7 @@ def write_fte_csv(path, n_rows: int, n_pollsters: int = 40, seed: int = 20261128
                     100_000 + rows, 50_000 + i, "", "11", "Synthetic President", 900 + p, f"Synthetic Pollster {p}",
                     str(p % 7) if p % 3 == 0 else "", f"Synthetic Sponsor {p % 7}" if p % 3 == 0 else "",
                     f"Synthetic Pollster {p}", "", "", "B", n, population, population, FTE_METHODS[p % len(FTE_METHODS)],
-                    f"{s['start']:%m/%d/%y}", f"{s['end']:%m/%d/%y}", "", "", "", "SYNTHETIC row, not a real poll",
+                    f"{s['start']:%m/%d/%Y}", f"{s['end']:%m/%d/%Y}", "", "", "", "SYNTHETIC row, not a real poll",
                     f"https://synthetic.example.org/{i}", "538", f"{s['yes'] + k}.0", f"{s['no'] - k}.0",
                 ])  # fmt: skip
                 rows += 1
