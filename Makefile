@@ -66,3 +66,5 @@ clean:
 bench: install
 	$(BIN)/python bench/bench_trend.py
 	$(BIN)/python bench/bench_charts.py
+	$(BIN)/python bench/bench_import.py
+	$(BIN)/python bench/bench_export.py

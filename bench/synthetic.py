@@ -88,3 +88,43 @@ def fill_database(session, n_polls: int, n_pollsters: int = 10) -> None:
         if i % 2000 == 1999:
             session.flush()
     session.commit()
+
+
+FTE_COLUMNS = (
+    "question_id", "poll_id", "state", "politician_id", "politician", "pollster_id", "pollster", "sponsor_ids",
+    "sponsors", "display_name", "pollster_rating_id", "pollster_rating_name", "fte_grade", "sample_size",
+    "population", "population_full", "methodology", "start_date", "end_date", "sponsor_candidate", "tracking",
+    "created_at", "notes", "url", "source", "yes", "no",
+)  # fmt: skip
+FTE_METHODS = ("Online", "Live Phone", "IVR/Online", "Automated Phone", "Text")
+
+
+def write_fte_csv(path, n_rows: int, n_pollsters: int = 40, seed: int = 20261128) -> int:
+    """A SYNTHETIC file in FiveThirtyEight's approval layout with ``n_rows`` rows: every third poll is
+    reported for two populations (adults and registered voters, two rows), the others for one; values
+    from :func:`synthetic_polls`, dates as m/d/yyyy (100,000 rows span more synthetic days than two-digit
+    years can say). Returns the number of polls. Every name says "Synthetic"."""
+    import csv
+
+    n_polls = (n_rows * 3 + 3) // 4  # every third poll has two rows: 3 polls per 4 rows
+    specs = synthetic_polls(n_polls, n_pollsters, seed)
+    rows = 0
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(FTE_COLUMNS)
+        for i, s in enumerate(specs):
+            populations = ("a", "rv") if i % 3 == 0 else (("lv",) if i % 3 == 1 else ("rv",))
+            for k, population in enumerate(populations):
+                if rows == n_rows:
+                    return i
+                n = s["n"] if k == 0 else int(s["n"] * 0.8)
+                p = s["pollster"]
+                writer.writerow([
+                    100_000 + rows, 50_000 + i, "", "11", "Synthetic President", 900 + p, f"Synthetic Pollster {p}",
+                    str(p % 7) if p % 3 == 0 else "", f"Synthetic Sponsor {p % 7}" if p % 3 == 0 else "",
+                    f"Synthetic Pollster {p}", "", "", "B", n, population, population, FTE_METHODS[p % len(FTE_METHODS)],
+                    f"{s['start']:%m/%d/%Y}", f"{s['end']:%m/%d/%Y}", "", "", "", "SYNTHETIC row, not a real poll",
+                    f"https://synthetic.example.org/{i}", "538", f"{s['yes'] + k}.0", f"{s['no'] - k}.0",
+                ])  # fmt: skip
+                rows += 1
+    return len(specs)

@@ -108,6 +108,14 @@ def polls_by_source(session: Session, source: str) -> list[Poll]:
     return list(session.scalars(select(Poll).where(Poll.source == source).options(*_poll_loading())))
 
 
+def polls_by_source_ids(session: Session, source: str, source_ids: Sequence[str]) -> list[Poll]:
+    """The polls of ``source`` with these source ids, fully loaded (one chunk of a bulk upsert)."""
+    if not source_ids:
+        return []
+    query = select(Poll).where(Poll.source == source, Poll.source_id.in_(list(source_ids))).options(*_poll_loading())
+    return list(session.scalars(query))
+
+
 def series_members_of_polls(session: Session, poll_ids: Sequence[int]) -> list[SeriesMember]:
     """Series memberships of the questions of these polls, with their mappings loaded."""
     if not poll_ids:
@@ -344,6 +352,9 @@ POINT_COLUMNS = (
 )
 
 
+STREAM_BATCH = 2000  # rows fetched per round trip by series_points_stream
+
+
 def series_points(
     session: Session,
     series_id: int,
@@ -355,8 +366,47 @@ def series_points(
     """One row per (poll question, outcome): the mapped answers summed, with the poll's methodology.
 
     Ordered by field end date, poll, question and outcome position; keyset after ``after``
-    (field_end_date, poll_id, question_id, outcome position). ``limit=None`` returns every row.
+    (field_end_date, poll_id, question_id, outcome position). ``limit=None`` returns every row (as a
+    list: use :func:`series_points_stream` for a whole series of any size).
     """
+    query, key = _series_points_query(series_id, filters)
+    total = _count(session, query)
+    if after is not None:
+        end, poll_id, question_id, position = after
+        query = query.where(
+            or_(
+                key[0] > end,
+                and_(key[0] == end, key[1] > poll_id),
+                and_(key[0] == end, key[1] == poll_id, key[2] > question_id),
+                and_(key[0] == end, key[1] == poll_id, key[2] == question_id, key[3] > position),
+            )
+        )
+    query = query.order_by(*key)
+    if limit is not None:
+        query = query.limit(limit + 1)
+    rows = [dict(row._mapping) for row in session.execute(query)]
+    return rows, total
+
+
+def series_points_stream(session: Session, series_id: int, filters: PointFilters) -> Iterator[dict[str, Any]]:
+    """Every point row of :func:`series_points` (same order and columns), fetched :data:`STREAM_BATCH`
+    rows at a time: a server-side cursor on PostgreSQL (``stream_results``), ``fetchmany`` on SQLite,
+    so an export of any size never holds its rows in memory. No total is counted.
+
+    The query is executed at the first ``next()``; the caller must keep the session (and, in a view,
+    the request context: ``stream_with_context``) open until the iterator is exhausted or closed."""
+    query, key = _series_points_query(series_id, filters)
+    query = query.order_by(*key).execution_options(stream_results=True, yield_per=STREAM_BATCH)
+    result = session.execute(query)
+    try:
+        for row in result:
+            yield dict(row._mapping)
+    finally:
+        result.close()
+
+
+def _series_points_query(series_id: int, filters: PointFilters) -> tuple[Select[Any], tuple[Any, ...]]:
+    """The point rows' SELECT (no order) and its sort key (field end date, poll, question, outcome)."""
     population = func.coalesce(Question.population, Poll.population)
     grouped = (
         select(
@@ -414,23 +464,7 @@ def series_points(
         query = query.where(Poll.field_end_date >= filters.field_date_from)
     if filters.field_date_to:
         query = query.where(Poll.field_start_date <= filters.field_date_to)
-    total = _count(session, query)
-    if after is not None:
-        end, poll_id, question_id, position = after
-        key = (Poll.field_end_date, g.c.poll_id, g.c.question_id, g.c.outcome_position)
-        query = query.where(
-            or_(
-                key[0] > end,
-                and_(key[0] == end, key[1] > poll_id),
-                and_(key[0] == end, key[1] == poll_id, key[2] > question_id),
-                and_(key[0] == end, key[1] == poll_id, key[2] == question_id, key[3] > position),
-            )
-        )
-    query = query.order_by(Poll.field_end_date, g.c.poll_id, g.c.question_id, g.c.outcome_position)
-    if limit is not None:
-        query = query.limit(limit + 1)
-    rows = [dict(row._mapping) for row in session.execute(query)]
-    return rows, total
+    return query, (Poll.field_end_date, g.c.poll_id, g.c.question_id, g.c.outcome_position)
 
 
 # ---------------------------------------------------------------- keys
@@ -531,7 +565,10 @@ def series_outcome_rows(
     )
     if poll_ids is not None:
         grouped = grouped.where(Question.poll_id.in_(list(poll_ids)))
-    g = grouped.subquery()
+    # Summed once, then joined: a MATERIALIZED CTE is never re-run per outer row, whatever the planner
+    # believes about row counts (with statistics claiming empty tables, PostgreSQL re-ran the subquery
+    # once per poll question: minutes instead of milliseconds).
+    g = grouped.cte("outcome_sums").prefix_with("MATERIALIZED")
     query = (
         select(
             Poll.id.label("poll_id"),

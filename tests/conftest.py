@@ -26,6 +26,7 @@ from pollapp.models import Base
 
 from factories import KIIS_LIKE_POLL, make_key, poll_doc  # noqa: F401  (synthetic documents; see factories.py)
 
+STATEMENT_TIMEOUT_MS = 60_000
 _server_schema_ready = False
 _server_reset_sql: list[str] = []
 
@@ -51,7 +52,15 @@ def app(database_url: str, sqlite_template: Path) -> Iterator[Flask]:
     global _server_schema_ready
     if database_url.startswith("sqlite"):
         shutil.copyfile(sqlite_template, make_url(database_url).database)
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+    config: dict[str, Any] = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url}
+    if database_url.startswith("postgresql"):
+        # A runaway query fails its test after a minute instead of hanging the run (a statistics query
+        # once ran for 9 minutes on a database whose planner statistics said its tables were empty).
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_pre_ping": True,
+            "connect_args": {"options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"},
+        }
+    app = create_app(config)
     with app.app_context():
         if not database_url.startswith("sqlite"):
             if not _server_schema_ready:

@@ -257,3 +257,32 @@ def test_pollapp_format_imports_a_seed_layout_poll_file(runner, client, tmp_path
     assert load_report(result)["polls"] == (0, 0, 3) and "changes: 0" in result.stdout
     refused = run(runner, root / "polls" / "synthetic.csv", "--series", "x")
     assert refused.exit_code == 1 and "--series" in refused.stderr
+
+
+def test_chunked_writes_keep_all_or_nothing_and_idempotency(runner, client, app, tmp_path, monkeypatch):
+    from pollapp.services import imports_fte
+
+    monkeypatch.setattr(imports_fte, "CHUNK_POLLS", 3)  # 10 polls: four chunks, the last one partial
+    rows = many_rows(9) + [fte_row(99, 991, "a", "1200"), fte_row(99, 992, "rv", "1000")]
+    bad = write(tmp_path / "bad.csv", rows[:-1] + [{**rows[-1], "no": "none"}])  # the problem is in the last chunk
+
+    refused = run(runner, bad, "--series", "synthetic-approval")
+
+    assert refused.exit_code == 1 and "bad.csv:12/no: 'none' is not a number." in refused.stderr
+    assert all(count == 0 for count in row_counts(app).values()), "earlier chunks were rolled back too"
+
+    path = write(tmp_path / "fte.csv", rows[:4])
+    assert load_report(run(runner, path, "--series", "synthetic-approval"))["polls"] == (4, 0, 0)
+    rows[1] = {**rows[1], "no": "49.0"}
+    path = write(tmp_path / "fte.csv", rows)
+
+    result = run(runner, path, "--series", "synthetic-approval")
+
+    assert result.exit_code == 0, result.output
+    counts = load_report(result)
+    assert counts["polls"] == (6, 1, 3) and counts["series members"] == (7, 0, 4)
+    points = client.get("/api/v1/series/synthetic-approval/points?limit=100").get_json()
+    assert points["total"] == 22
+    assert sorted({p["poll_id"] for p in points["items"]}) == sorted(p["id"] for p in polls_by_source_id(client).values())
+    again = run(runner, path, "--series", "synthetic-approval")
+    assert "changes: 0" in again.stdout and load_report(again)["series members"] == (0, 0, 11)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, current_app, request
+from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -54,6 +54,10 @@ def _download(slug: str, args: dict[str, Any], fmt: str) -> Response:
         "parquet": exports.parquet_bytes,
     }
     body = writers[fmt](table)
+    if not isinstance(body, bytes):
+        # rows are fetched from the database while the body is sent: keep the request (and so the
+        # session and its cursor) alive until the last chunk
+        body = stream_with_context(body)
     response = current_app.response_class(body, mimetype=exports.FORMATS[fmt])
     if not isinstance(body, bytes):
         response.direct_passthrough = True  # stream: caching.py must not buffer the body to hash it

@@ -28,6 +28,7 @@ from pollapp.schemas.statistics import (
     CompareArgsSchema,
     CompareSchema,
     HouseEffectArgsSchema,
+    HouseEffectSchema,
     HouseEffectsSchema,
     IntervalArgsSchema,
     PollIntervalsSchema,
@@ -43,6 +44,7 @@ blp = Blueprint(
     description="Statistics with their uncertainty: intervals, leads, changes, trend lines, house effects.",
 )
 CSV_DESCRIPTION = "The trend grid as CSV (one row per day, the JSON grid's columns)."
+HOUSE_CSV_DESCRIPTION = "The house effects as CSV (one row per pollster, the columns of the JSON `house_effects` items)."
 
 
 @blp.route("/polls/<int:poll_id>/intervals")
@@ -103,6 +105,19 @@ class SeriesHouseEffects(MethodView):
         return _computed("house-effects", slug, statistics.house_params(**args), statistics.house_effects, as_of=as_of)
 
 
+@blp.route("/series/<slug>/house-effects.csv")
+class SeriesHouseEffectsCsv(MethodView):
+    @blp.arguments(HouseEffectArgsSchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, {"type": "string"}, content_type="text/csv", description=HOUSE_CSV_DESCRIPTION)
+    @blp.alt_response(304, response="NOT_MODIFIED")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, args: dict[str, Any], slug: str):
+        """The house effects as CSV (same arguments as the JSON house effects)."""
+        as_of = _instant(args)
+        return _computed("house-effects", slug, statistics.house_params(**args), statistics.house_effects, "csv",
+                         _house_csv, as_of=as_of)
+
+
 @blp.route("/series/<slug>/adjusted-points")
 class SeriesAdjustedPoints(MethodView):
     @blp.arguments(HouseEffectArgsSchema, location="query", unknown=ma.RAISE)
@@ -130,7 +145,8 @@ def _instant(args: dict[str, Any]) -> dt.datetime | None:
 
 
 def _computed(kind: str, slug: str, params: Any, compute: Callable[..., statistics.EncodedResult],
-              fmt: str = "json", as_of: dt.datetime | None = None) -> Response:
+              fmt: str = "json", to_csv: Callable[[dict[str, Any]], str] | None = None,
+              as_of: dt.datetime | None = None) -> Response:
     """Data-version ETag first (304 without work), then the (cached) result."""
     cache = stats_cache()
     version = statistics.series_version(db.session, slug, as_of=as_of, cache=cache)
@@ -142,7 +158,7 @@ def _computed(kind: str, slug: str, params: Any, compute: Callable[..., statisti
         body, cached = cache.get(csv_key), True
         if body is None:
             result = compute(db.session, slug, params, cache=cache, version=version)
-            body, cached = _grid_csv(result.data).encode(), result.cached
+            body, cached = (to_csv or _grid_csv)(result.data).encode(), result.cached
             cache.set(csv_key, body)
         response = current_app.response_class(body, mimetype="text/csv")
         response.headers["Content-Disposition"] = f'inline; filename="{slug}-{kind}.csv"'
@@ -171,7 +187,14 @@ def _prefers_csv() -> bool:
 
 def _grid_csv(data: dict[str, Any]) -> str:
     grid = data["grid"]
-    columns = list(grid[0]) if grid else ["date", "estimate_pct", "se_pct", "lower_pct", "upper_pct"]
+    return _rows_csv(grid, list(grid[0]) if grid else ["date", "estimate_pct", "se_pct", "lower_pct", "upper_pct"])
+
+
+def _house_csv(data: dict[str, Any]) -> str:
+    return _rows_csv(data["house_effects"] or [], list(HouseEffectSchema().fields))
+
+
+def _rows_csv(grid: list[dict[str, Any]], columns: list[str]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)

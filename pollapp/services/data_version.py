@@ -27,25 +27,40 @@ HEADER = "Pollapp-Data-Version"
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
+class Hasher:
+    """The data version fed one point row at a time (a streamed export hashes as it goes)."""
+
+    def __init__(self) -> None:
+        self._digest = hashlib.sha256()
+
+    def add(self, point: dict[str, Any]) -> None:
+        self._digest.update(orjson.dumps([_plain(point[c]) for c in repository.POINT_COLUMNS]))
+        self._digest.update(b"\n")
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()[:16]
+
+
 def version_of(points: Iterable[dict[str, Any]]) -> str:
     """Content hash of point rows (repository or :mod:`history_asof` rows, in their order)."""
-    digest = hashlib.sha256()
+    hasher = Hasher()
     for p in points:
-        digest.update(orjson.dumps([_plain(p[c]) for c in repository.POINT_COLUMNS]))
-        digest.update(b"\n")
-    return digest.hexdigest()[:16]
+        hasher.add(p)
+    return hasher.hexdigest()
 
 
 def _plain(value: Any) -> Any:
     return getattr(value, "value", value)  # enum members as their values
 
 
-def points(session: Session, series: Series, filters: repository.PointFilters, as_of: dt.datetime | None) -> list[dict[str, Any]]:
-    """Every point row of the series (filtered), now or as of an instant."""
+def points(
+    session: Session, series: Series, filters: repository.PointFilters, as_of: dt.datetime | None
+) -> Iterable[dict[str, Any]]:
+    """Every point row of the series (filtered), now (streamed from the database: constant memory)
+    or as of an instant (rebuilt from the revisions)."""
     if as_of is None:
-        rows, _ = repository.series_points(session, series.id, filters, after=None, limit=None)
-    else:
-        rows, _ = history_asof.series_points(session, series, filters, as_of=as_of)
+        return repository.series_points_stream(session, series.id, filters)
+    rows, _ = history_asof.series_points(session, series, filters, as_of=as_of)
     return rows
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
@@ -29,7 +28,8 @@ from sqlalchemy.orm import Session
 from pollapp import repository
 from pollapp.exceptions import InvalidParameter
 from pollapp.models import Series
-from pollapp.services import history_asof
+from pollapp.services.data_version import Hasher
+from pollapp.services.data_version import points as version_points
 from pollapp.services.series import _point, get_series
 
 SHAPES = ("long", "wide")
@@ -137,13 +137,11 @@ def table(
     """The rows of a series export (filters as for ``/points``; ``as_of``: as served at that instant,
     see :mod:`pollapp.services.history_asof`). Raises NotFound for an unknown series.
 
-    The query runs here (so errors surface before a response starts); the rows are then generated."""
+    Unknown series and bad arguments raise here, before a response starts; the rows are streamed from
+    the database as they are consumed (``repository.series_points_stream``), never all in memory."""
     series = get_series(session, slug)
     fields = fields_for(series, shape)
-    if as_of is not None:
-        points, _ = history_asof.series_points(session, series, filters, as_of=as_of)
-    else:
-        points, _ = repository.series_points(session, series.id, filters, after=None, limit=None)
+    points = version_points(session, series, filters, as_of)
     rows = (_point(p) for p in points)
     return Table(series, shape, fields, rows if shape == "long" else _wide(rows, fields))
 
@@ -234,27 +232,6 @@ def parquet_bytes(t: Table) -> bytes:
 # ---------------------------------------------------------------- versions and the data package
 
 
-def etag(session: Session, slug: str, key: str) -> str:
-    """A cheap validator of an export: the series' data fingerprint (one aggregate query) + the
-    normalised request + ``EXPORT_VERSION``; computed before any row is loaded."""
-    series = get_series(session, slug)
-    fingerprint = repository.series_data_version(session, series.id)
-    return hashlib.sha256(f"{EXPORT_VERSION}:{series.id}:{fingerprint!r}:{key}".encode()).hexdigest()[:40]
-
-
-def data_version(session: Session, series: Series) -> str:
-    """Content hash of the series' full long export (every point row, no filter): changes exactly when
-    an exported value changes."""
-    points, _ = repository.series_points(session, series.id, repository.PointFilters(), after=None, limit=None)
-    return _version_of(points)
-
-
-def _version_of(points: Iterable[dict[str, Any]]) -> str:
-    from pollapp.services.data_version import version_of
-
-    return version_of(points)
-
-
 def datapackage(
     session: Session, slug: str, *, base_url: str = "", created: dt.datetime | None = None, as_of: dt.datetime | None = None
 ) -> dict[str, Any]:
@@ -264,22 +241,20 @@ def datapackage(
     pollsters (``sources``); ``licenses`` is present only when one is known, which pollapp does not
     record yet, so it is omitted and ``rights`` says so."""
     series = get_series(session, slug)
-    if as_of is not None:
-        points, _ = history_asof.series_points(session, series, repository.PointFilters(), as_of=as_of)
-    else:
-        points, _ = repository.series_points(session, series.id, repository.PointFilters(), after=None, limit=None)
-    version = _version_of(points)
+    hasher = Hasher()
     created = created or dt.datetime.now(dt.timezone.utc)
     as_of_text = as_of.isoformat().replace("+00:00", "Z") if as_of is not None else None
     sources: dict[tuple[str, str | None], dict[str, Any]] = {}
-    for p in points:
+    for p in version_points(session, series, repository.PointFilters(), as_of):  # one streamed pass
+        hasher.add(p)
         key = (p["pollster_name"], p["source_url"])
         if key not in sources:
             source = {"title": p["pollster_name"]}
             if p["source_url"]:
                 source["path"] = p["source_url"]
             sources[key] = source
-    pollsters = sorted({p["pollster_name"] for p in points})
+    version = hasher.hexdigest()
+    pollsters = sorted({name for name, _ in sources})
     title = series.title
     csv_path = f"{base_url}/data.csv" if base_url else "data.csv"
     if as_of_text:

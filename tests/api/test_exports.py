@@ -158,10 +158,10 @@ def test_an_empty_export_still_has_its_header(client, data):
 
 def test_csv_tsv_and_json_stream(client, data):
     for fmt in ("csv", "tsv", "json"):  # JSON too: caching.py must not buffer it to hash the body
-        response = client.get(f"{URL}/peace-closer/data.{fmt}")
-        assert response.is_streamed
-        assert "Content-Length" not in response.headers
-        assert response.headers["ETag"]
+        with client.get(f"{URL}/peace-closer/data.{fmt}") as response:  # closing ends the stream's request context
+            assert response.is_streamed
+            assert "Content-Length" not in response.headers
+            assert response.headers["ETag"]
 
 
 def test_an_unchanged_export_answers_304(client, data):
@@ -228,3 +228,29 @@ def test_exports_are_documented_as_binary_downloads(client):
         assert content == {mimetype: {"schema": {"type": "string", "format": "binary"}}}
     parameters = {p["name"] for p in spec["paths"]["/api/v1/series/{slug}/data.csv"]["get"]["parameters"]}
     assert {"outcome", "pollster", "population", "field_date_from", "field_date_to", "shape"} <= parameters
+
+
+def test_the_csv_body_is_a_generator_reading_rows_only_as_it_is_sent(app, data, monkeypatch):
+    """Constant memory: the view returns a generator, and no point row is read from the database
+    before the body is consumed (speed and memory themselves are measured by bench/bench_export.py)."""
+    import types
+
+    from pollapp import repository
+
+    read: list[dict] = []
+    stream = repository.series_points_stream
+
+    def spy(*args, **kwargs):
+        for row in stream(*args, **kwargs):
+            read.append(row)
+            yield row
+
+    monkeypatch.setattr(repository, "series_points_stream", spy)
+    with app.test_request_context(f"{URL}/peace-closer/data.csv"):
+        response = app.full_dispatch_request()
+        assert response.status_code == 200 and response.is_streamed
+        assert isinstance(response.response, types.GeneratorType)
+        assert read == [], "no row is read before the body is sent"
+        body = b"".join(response.response)
+        response.close()
+    assert len(read) == 5 and body.count(b"\n") == 1 + len(read)

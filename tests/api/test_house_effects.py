@@ -133,3 +133,25 @@ def test_real_seed_data(runner, client):
     assert all(r["lower_pct"] <= r["estimate_pct"] <= r["upper_pct"] for r in trend["grid"])
     kiis_dec_2024 = next(p for p in trend["included"] if p["field_start_date"] == "2024-12-02")
     assert kiis_dec_2024["n"] == 985 and kiis_dec_2024["n_source"] == "question base"
+
+
+def test_house_effects_as_csv_have_the_json_fields_as_columns(client, world):
+    import io
+
+    import pandas as pd
+
+    effects = get_ok(client, URL + "?outcome=approve&constraint=reference&reference_pollster=gamma").get_json()["house_effects"]
+
+    response = get_ok(client, URL + ".csv?outcome=approve&constraint=reference&reference_pollster=gamma")
+
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == f'inline; filename="{SERIES}-house-effects.csv"'
+    frame = pd.read_csv(io.BytesIO(response.data))
+    assert list(frame.columns) == ["pollster", "estimate_pct", "se_pct", "lower_pct", "upper_pct", "n_polls"]
+    assert list(frame.columns) == list(effects[0])
+    assert frame.to_dict("records") == effects
+    again = client.get(URL + ".csv?outcome=approve&constraint=reference&reference_pollster=gamma",
+                       headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+    assert_problem(client.get(URL + ".csv?outcome=approve&pollser=gamma"), 422)
+    assert_problem(client.get("/api/v1/series/nothing/house-effects.csv?outcome=approve"), 404)
