@@ -78,7 +78,7 @@ class SeriesTrend(MethodView):
         """Trend line of one outcome on a daily grid (JSON, or the grid as CSV with ``Accept: text/csv``)."""
         fmt = "csv" if _prefers_csv() else "json"
         as_of = _instant(args)
-        return _computed("trend", slug, statistics.trend_params(**args), statistics.series_trend, fmt, as_of)
+        return _computed("trend", slug, statistics.trend_params(**args), statistics.series_trend, fmt, as_of=as_of)
 
 
 @blp.route("/series/<slug>/trend.csv")
@@ -90,7 +90,7 @@ class SeriesTrendCsv(MethodView):
     def get(self, args: dict[str, Any], slug: str):
         """The trend grid as CSV (same arguments as the JSON trend)."""
         as_of = _instant(args)
-        return _computed("trend", slug, statistics.trend_params(**args), statistics.series_trend, "csv", as_of)
+        return _computed("trend", slug, statistics.trend_params(**args), statistics.series_trend, "csv", as_of=as_of)
 
 
 @blp.route("/series/<slug>/house-effects")
@@ -115,7 +115,7 @@ class SeriesHouseEffectsCsv(MethodView):
         """The house effects as CSV (same arguments as the JSON house effects)."""
         as_of = _instant(args)
         return _computed("house-effects", slug, statistics.house_params(**args), statistics.house_effects, "csv",
-                         _house_csv, as_of=as_of)
+                         to_csv=_house_csv, as_of=as_of)
 
 
 @blp.route("/series/<slug>/adjusted-points")
@@ -145,7 +145,7 @@ def _instant(args: dict[str, Any]) -> dt.datetime | None:
 
 
 def _computed(kind: str, slug: str, params: Any, compute: Callable[..., statistics.EncodedResult],
-              fmt: str = "json", to_csv: Callable[[dict[str, Any]], str] | None = None,
+              fmt: str = "json", *, to_csv: Callable[[dict[str, Any]], str] | None = None,
               as_of: dt.datetime | None = None) -> Response:
     """Data-version ETag first (304 without work), then the (cached) result."""
     cache = stats_cache()

@@ -81,8 +81,10 @@ def test_a_correction_is_invisible_before_it_and_visible_after(client, auth, pea
     assert old.headers[version] == before.headers[version] != current.headers[version] == new.headers[version]
     assert len({old.headers["ETag"], new.headers["ETag"], current.headers["ETag"]}) == 3
 
-    csv_old = client.get(f"/api/v1/series/peace/data.csv?as_of={at(t1)}")
-    csv_now = client.get("/api/v1/series/peace/data.csv")
+    # buffered: a streamed download keeps its request context until read, and the test client
+    # (unlike a WSGI server) would start the next request before this one is consumed
+    csv_old = client.get(f"/api/v1/series/peace/data.csv?as_of={at(t1)}", buffered=True)
+    csv_now = client.get("/api/v1/series/peace/data.csv", buffered=True)
     assert csv_old.status_code == csv_now.status_code == 200
     assert ",40.0," in csv_old.get_data(as_text=True) and ",60.0," not in csv_old.get_data(as_text=True)
     assert ",60.0," in csv_now.get_data(as_text=True)
@@ -142,9 +144,9 @@ def test_a_past_instant_is_immutable_and_conditional(client, auth, peace, monkey
     assert "immutable" in response.headers["Cache-Control"]
     again = client.get(f"/api/v1/series/peace/points?as_of={at(t1)}", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
-    download = client.get(f"/api/v1/series/peace/data.csv?as_of={at(t1)}")
+    download = client.get(f"/api/v1/series/peace/data.csv?as_of={at(t1)}", buffered=True)
     assert "immutable" in download.headers["Cache-Control"]
-    assert "immutable" not in client.get("/api/v1/series/peace/data.csv").headers["Cache-Control"]
+    assert "immutable" not in client.get("/api/v1/series/peace/data.csv", buffered=True).headers["Cache-Control"]
 
 
 def test_datapackage_as_of_cites_the_version_then(client, auth, peace):
