@@ -36,12 +36,15 @@ def representation_etag(schema: ma.Schema, obj: Any) -> str:
 
 
 def check_if_match(schema: ma.Schema, obj: Any) -> None:
-    """Refuse a write whose ``If-Match`` names a representation that is no longer current."""
+    """Refuse a write whose ``If-Match`` names a representation that is no longer current.
+
+    ``obj`` may be a function returning the representation's object, so that a write without
+    ``If-Match`` does not build it (a series' whole members list, say)."""
     if not request.if_match:
         return
     if request.if_match.star_tag:
         return
-    current = representation_etag(schema, obj)
+    current = representation_etag(schema, obj() if callable(obj) else obj)
     if not request.if_match.contains(current):
         raise PreconditionFailed(
             "The resource changed since you read it (If-Match does not match its current ETag); "

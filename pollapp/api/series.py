@@ -103,10 +103,10 @@ class SeriesMembers(MethodView):
         """Add a question to the series (or replace its mapping); ``If-Match`` is checked against
         the ETag of the members list (GET ``/series/{slug}/members``). Recorded in the poll's history."""
         history.set_reason(db.session, write["reason"])
-        check_if_match(MemberOutSchema(many=True), series_service.members(db.session, slug))
+        check_if_match(MemberOutSchema(many=True), lambda: series_service.members(db.session, slug))
         series_service.set_member(db.session, slug, data["question_id"], data["outcomes"])
         db.session.commit()
-        return next(m for m in series_service.members(db.session, slug) if m["question_id"] == data["question_id"])
+        return series_service.member(db.session, slug, data["question_id"])
 
 
 @blp.route("/<slug>/members/<int:question_id>")

@@ -152,13 +152,23 @@ def remove_member(session: Session, slug: str, question_id: int) -> None:
 
 def members(session: Session, slug: str) -> list[dict[str, Any]]:
     series = get_series(session, slug)
-    out = []
-    for member in repository.series_members(session, series.id):
-        mapping: dict[str, list[str]] = {}
-        for m in sorted(member.mappings, key=lambda m: (m.outcome.position, m.answer.position)):
-            mapping.setdefault(m.outcome.code, []).append(m.answer.code)
-        out.append({"question_id": member.question_id, "poll_id": member.question.poll_id, "outcomes": mapping})
-    return out
+    return [_member(member) for member in repository.series_members(session, series.id)]
+
+
+def member(session: Session, slug: str, question_id: int) -> dict[str, Any]:
+    """One member of the series (404 if the question is not in it)."""
+    series = get_series(session, slug)
+    found = repository.series_member(session, series.id, question_id)
+    if found is None:
+        raise NotFound(f"Question {question_id} is not a member of series '{slug}'.")
+    return _member(found)
+
+
+def _member(member: SeriesMember) -> dict[str, Any]:
+    mapping: dict[str, list[str]] = {}
+    for m in sorted(member.mappings, key=lambda m: (m.outcome.position, m.answer.position)):
+        mapping.setdefault(m.outcome.code, []).append(m.answer.code)
+    return {"question_id": member.question_id, "poll_id": member.question.poll_id, "outcomes": mapping}
 
 
 def points_page(
