@@ -38,12 +38,9 @@ def child(url: str, path: str, fresh: bool) -> None:
     from sqlalchemy import text
 
     from pollapp import create_app
-    from pollapp.cli import ImportValidators, _validator
     from pollapp.extensions import db
-    from pollapp.schemas.organisations import PollsterInSchema, SponsorInSchema
-    from pollapp.schemas.polls import PollInSchema
-    from pollapp.schemas.series import SeriesInSchema
-    from pollapp.services import imports
+    from pollapp.schemas.imports import import_validators
+    from pollapp.services import history, imports
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
@@ -53,12 +50,8 @@ def child(url: str, path: str, fresh: bool) -> None:
                     conn.execute(text("DROP SCHEMA public CASCADE"))
                     conn.execute(text("CREATE SCHEMA public"))
             upgrade(directory=str(HERE.parent / "migrations"))
-        validators = ImportValidators(
-            pollster=_validator(PollsterInSchema()),
-            sponsor=_validator(SponsorInSchema()),
-            series=_validator(SeriesInSchema()),
-            poll=_validator(PollInSchema()),
-        )
+        history.set_actor(db.session, "bench: bench_import.py")
+        validators = import_validators()
         start = time.perf_counter()
         report = imports.import_file(db.session, Path(path), validators, series_slug="synthetic-fte-approval")
         db.session.commit()

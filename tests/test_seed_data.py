@@ -8,22 +8,19 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import os
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
-from pollapp import create_app
 from pollapp.extensions import db
 from pollapp.models import Base, Poll
+from own_database import migrated_app
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-SERVER_URL = os.environ.get("TEST_DATABASE_URL", "")
 UKRAINE_WAR_SERIES = {
     "ukraine-territorial-concessions",
     "ukraine-trust-zelensky",
@@ -50,22 +47,8 @@ def _counts_and_stamps(app: Flask) -> tuple[dict[str, int], tuple]:
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory) -> Iterator[Seeded]:
-    config = {"TESTING": True}
-    schema = None
-    if SERVER_URL and not SERVER_URL.startswith("sqlite"):
-        schema = f"seed_test_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(SERVER_URL)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        config["SQLALCHEMY_DATABASE_URI"] = SERVER_URL
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": f"-csearch_path={schema}"}}
-    else:
-        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path_factory.mktemp('seed') / 'seed.db'}"
-    app = create_app(config)
-    try:
+    with migrated_app(tmp_path_factory.mktemp("seed"), "seed_test") as app:
         runner = app.test_cli_runner()
-        upgraded = runner.invoke(args=["db", "upgrade"])
-        assert upgraded.exit_code == 0, upgraded.output
         first = runner.invoke(args=["data", "load", str(DATA)])
         assert first.exit_code == 0, first.output
         counts_first, stamps_first = _counts_and_stamps(app)
@@ -73,13 +56,6 @@ def seeded(tmp_path_factory) -> Iterator[Seeded]:
         assert second.exit_code == 0, second.output
         counts_second, stamps_second = _counts_and_stamps(app)
         yield Seeded(app, first, second, counts_first, counts_second, (stamps_first, stamps_second))
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        if schema:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
 
 
 def _report(result) -> dict[str, tuple[int, int, int]]:

@@ -15,7 +15,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from pollapp.extensions import db
-from pollapp.repository import PollFilters
+from pollapp.api.polls import poll_filters
 from pollapp.schemas.poll_downloads import PollDownloadArgsSchema
 from pollapp.services import exports_polls
 
@@ -24,24 +24,11 @@ blp = Blueprint("poll_downloads", __name__, description="Downloads of polls in p
 BINARY = {"type": "string", "format": "binary"}
 
 
-def _filters(args: dict[str, Any]) -> PollFilters:
-    return PollFilters(
-        pollsters=args["pollster"],
-        sponsors=args["sponsor"],
-        countries=args["country"],
-        populations=[p.value for p in args["population"]],
-        modes=[m.value for m in args["mode"]],
-        field_date_from=args["field_date_from"],
-        field_date_to=args["field_date_to"],
-        series=args["series"],
-        tag=args["tag"],
-        text=args["q"],
-    )
 
 
 def _download(args: dict[str, Any], fmt: str):
     writer = exports_polls.csv_chunks if fmt == "csv" else exports_polls.json_chunks
-    body = stream_with_context(writer(db.session, _filters(args), sort=args["sort"]))
+    body = stream_with_context(writer(db.session, poll_filters(args), sort=args["sort"]))
     response = current_app.response_class(body, mimetype=exports_polls.FORMATS[fmt])
     response.direct_passthrough = True
     name = exports_polls.filename(args["series"], fmt)

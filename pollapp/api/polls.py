@@ -35,19 +35,7 @@ class PollCollection(MethodView):
     @blp.alt_response(400, response="BAD_REQUEST")
     def get(self, args: dict[str, Any]):
         """List polls, filtered and sorted (cursor pagination)."""
-        filters = PollFilters(
-            pollsters=args["pollster"],
-            sponsors=args["sponsor"],
-            countries=args["country"],
-            populations=[p.value for p in args["population"]],
-            modes=[m.value for m in args["mode"]],
-            field_date_from=args["field_date_from"],
-            field_date_to=args["field_date_to"],
-            series=args["series"],
-            tag=args["tag"],
-            text=args["q"],
-        )
-        return polls.list_polls(db.session, filters, sort=args["sort"], cursor=args["cursor"], limit=args["limit"])
+        return polls.list_polls(db.session, poll_filters(args), sort=args["sort"], cursor=args["cursor"], limit=args["limit"])
 
     @requires_key(blp)
     @blp.arguments(WriteArgsSchema, location="query", unknown=ma.RAISE)
@@ -129,3 +117,19 @@ class PollHistory(MethodView):
         """Every recorded revision of the poll, newest first (cursor pagination): action, when, by which
         API key, why, and what changed. Deleted polls keep their history."""
         return history_log.poll_history(db.session, poll_id, cursor=args["cursor"], limit=args["limit"])
+
+
+def poll_filters(args: dict[str, Any]) -> PollFilters:
+    """The list's validated filter arguments as the repository's filters (the downloads share them)."""
+    return PollFilters(
+        pollsters=args["pollster"],
+        sponsors=args["sponsor"],
+        countries=args["country"],
+        populations=[p.value for p in args["population"]],
+        modes=[m.value for m in args["mode"]],
+        field_date_from=args["field_date_from"],
+        field_date_to=args["field_date_to"],
+        series=args["series"],
+        tag=args["tag"],
+        text=args["q"],
+    )

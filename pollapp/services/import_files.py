@@ -10,27 +10,13 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from pollapp.exceptions import FieldError, InvalidInput
-from pollapp.services.seed import LoadReport
+from pollapp.services.seed import LoadReport, Validator, Validators  # noqa: F401  (re-exported for the importers)
 
 MAX_PROBLEMS = 100
-
-Validator = Callable[[dict[str, Any]], dict[str, Any]]
-
-
-@dataclass
-class Validators:
-    """Callables that validate and deserialize one raw document, raising InvalidInput."""
-
-    pollster: Validator
-    sponsor: Validator
-    series: Validator
-    poll: Validator
-
 
 @dataclass
 class ImportReport(LoadReport):

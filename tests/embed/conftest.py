@@ -6,26 +6,23 @@ tests only read. ``live_server`` serves that app on 127.0.0.1 (a random free por
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from pollapp import create_app
 from pollapp.extensions import db
 from pollapp.models import Poll
 
 from embed_support import KIIS_PEACE_POLL
+from own_database import migrated_app
 
 DATA = Path(__file__).resolve().parents[2] / "data"
-SERVER_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 
 @pytest.fixture(scope="session")
@@ -35,33 +32,11 @@ def real_app(tmp_path_factory) -> Iterator[Flask]:
         shutil.copy(DATA / name, source / name)
     (source / "polls").mkdir()
     shutil.copy(DATA / "polls" / "ukraine_war.csv", source / "polls" / "ukraine_war.csv")
-    config = {"TESTING": True, "CHART_ASSET_DIR": str(tmp_path_factory.mktemp("chart-assets"))}
-    schema = None
-    if SERVER_URL and not SERVER_URL.startswith("sqlite"):
-        schema = f"charts_test_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(SERVER_URL)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        config["SQLALCHEMY_DATABASE_URI"] = SERVER_URL
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": f"-csearch_path={schema}"}}
-    else:
-        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path_factory.mktemp('charts') / 'charts.db'}"
-    app = create_app(config)
-    try:
-        runner = app.test_cli_runner()
-        upgraded = runner.invoke(args=["db", "upgrade"])
-        assert upgraded.exit_code == 0, upgraded.output
-        loaded = runner.invoke(args=["data", "load", str(source)])
+    assets = str(tmp_path_factory.mktemp("chart-assets"))
+    with migrated_app(tmp_path_factory.mktemp("charts"), "charts_test", CHART_ASSET_DIR=assets) as app:
+        loaded = app.test_cli_runner().invoke(args=["data", "load", str(source)])
         assert loaded.exit_code == 0, loaded.output
         yield app
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        if schema:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -5,41 +5,26 @@ paths give for every seeded series (points and statistics rows: same values, typ
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
-from pollapp import create_app, repository
+from pollapp import repository
 from pollapp.extensions import db
 from pollapp.models import Poll, PollRevision, RevisionAction, Series
 from pollapp.services import data_version, history, history_asof
+from own_database import migrated_app
 
 DATA = Path(__file__).resolve().parent.parent.parent / "data"
-SERVER_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory) -> Iterator[tuple[Flask, list]]:
-    config = {"TESTING": True}
-    schema = None
-    if SERVER_URL and not SERVER_URL.startswith("sqlite"):
-        schema = f"history_test_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(SERVER_URL)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        config["SQLALCHEMY_DATABASE_URI"] = SERVER_URL
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": f"-csearch_path={schema}"}}
-    else:
-        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path_factory.mktemp('history') / 'seed.db'}"
-    app = create_app(config)
-    try:
+    with migrated_app(tmp_path_factory.mktemp("history"), "history_test") as app:
         runner = app.test_cli_runner()
-        assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
         results = []
         for reason in ("initial load", None):
             args = ["data", "load", str(DATA)] + (["--reason", reason] if reason else [])
@@ -49,13 +34,6 @@ def seeded(tmp_path_factory) -> Iterator[tuple[Flask, list]]:
                 results.append(db.session.scalar(select(func.count()).select_from(PollRevision)))
                 db.session.remove()
         yield app, results
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        if schema:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
 
 
 def test_the_load_records_one_create_per_poll_by_the_cli_and_reloading_records_nothing(seeded):
