@@ -21,11 +21,12 @@ import datetime as dt
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from measure import peak_rss_mb
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 HERE = Path(__file__).resolve().parent
@@ -33,7 +34,6 @@ sys.path.insert(0, str(HERE))
 
 SLUG = "synthetic-export-benchmark"
 DB_PATH = Path("/tmp/pollapp-bench-export.db")
-
 
 def build(n_polls: int, path: Path) -> float:
     """Migrate a fresh SQLite file and fill it with Core executemany; returns the seconds taken."""
@@ -95,7 +95,6 @@ def build(n_polls: int, path: Path) -> float:
         db.session.commit()
     return time.perf_counter() - start
 
-
 def child(mode: str) -> None:
     """Stream the export once; print the measures as JSON (``mode``: plain or tracemalloc)."""
     import tracemalloc
@@ -117,7 +116,7 @@ def child(mode: str) -> None:
             out["baseline_s"] = time.perf_counter() - start
         print(json.dumps(out))
         return
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_before = peak_rss_mb() * 1024
     if mode == "tracemalloc":
         tracemalloc.start()
     start = time.perf_counter()
@@ -134,16 +133,14 @@ def child(mode: str) -> None:
         out["tracemalloc_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
     out.update(bytes=size, rows=lines - 1, chunks=chunks, rss_before_mb=rss_before / 1024,
-               rss_peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+               rss_peak_mb=peak_rss_mb())
     print(json.dumps(out))
-
 
 def run_child(mode: str) -> dict:
     done = subprocess.run([sys.executable, __file__, "--child", mode], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(done.stderr[-3000:])
     return json.loads(done.stdout.strip().splitlines()[-1])
-
 
 def main(n_polls: int) -> None:
     machine = f"{platform.node()} {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -191,7 +188,6 @@ def main(n_polls: int) -> None:
     ]
     (out / "export.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
-
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:

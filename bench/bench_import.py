@@ -4,7 +4,7 @@ database, then the same file again (idempotent: 0 changes).
 
 Each import runs in a child process (a migrated empty database, app created, the import service
 called as the CLI calls it, then commit), which reports its wall time and its peak RSS
-(``ru_maxrss``), so the parent's file generation does not count. Baseline in the same run: reading
+(``VmHWM``), so the parent's file generation does not count. Baseline in the same run: reading
 the file with ``csv.reader`` alone. Writes ``bench/results/import.md`` and ``import.json``.
 
 PostgreSQL: ``BENCH_DATABASE_URL`` (default ``postgresql+psycopg://root:pollapp@127.0.0.1:5432/pollapp_bench``);
@@ -18,18 +18,20 @@ import csv
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from measure import peak_rss_mb
+
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 DEFAULT_PG = "postgresql+psycopg://root:pollapp@127.0.0.1:5432/pollapp_bench"
+
 
 
 def child(url: str, path: str, fresh: bool) -> None:
@@ -56,7 +58,7 @@ def child(url: str, path: str, fresh: bool) -> None:
         report = imports.import_file(db.session, Path(path), validators, series_slug="synthetic-fte-approval")
         db.session.commit()
         seconds = time.perf_counter() - start
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_kb = peak_rss_mb() * 1024
     print(json.dumps({"seconds": seconds, "rows": report.rows, "changes": report.changes,
                       "polls": report.counts.get("polls"), "peak_rss_mb": round(peak_kb / 1024, 1)}))
 
