@@ -135,26 +135,29 @@ def _after_flush(session: Session, flush_context: Any) -> None:
         elif isinstance(obj, Question):
             _add(pending.polls, state.get("poll_id"))
         elif isinstance(obj, Answer):
-            question = state.get("question")
-            poll_id = inspect(question).dict.get("poll_id") if question is not None else None
-            if poll_id is not None:
-                pending.polls.add(poll_id)
-            else:
-                _add(pending.questions, state.get("question_id"))
+            _note_via_parent(state, "question", "poll_id", pending.polls, "question_id", pending.questions)
         elif isinstance(obj, SeriesMember):
             _add(pending.questions, state.get("question_id"))
         elif isinstance(obj, SeriesMapping):
-            member = state.get("member")
-            question_id = inspect(member).dict.get("question_id") if member is not None else None
-            if question_id is not None:
-                pending.questions.add(question_id)
-            else:
-                _add(pending.members, state.get("member_id"))
+            _note_via_parent(state, "member", "question_id", pending.questions, "member_id", pending.members)
         elif isinstance(obj, SeriesOutcome):
             if obj not in session.new:  # a new outcome maps no answer yet
                 _add(pending.series, state.get("series_id"))
         elif obj in dirty and _changed(obj, "name", "slug"):  # Pollster, Sponsor
             _add(pending.pollsters if isinstance(obj, Pollster) else pending.sponsors, state.get("id"))
+
+
+def _note_via_parent(
+    state: dict[str, Any], parent: str, parent_key: str, found: set[int], own_key: str, fallback: set[int]
+) -> None:
+    """Note the id a loaded parent already knows (an answer's question's poll), or else the row's own
+    foreign key, resolved to polls at commit (one query for all of them)."""
+    loaded = state.get(parent)
+    value = inspect(loaded).dict.get(parent_key) if loaded is not None else None
+    if value is not None:
+        found.add(value)
+    else:
+        _add(fallback, state.get(own_key))
 
 
 def _add(ids: set[int], value: int | None) -> None:
