@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -41,6 +42,7 @@ def update(session: Session, kind: str, slug: str, changes: dict[str, Any]) -> P
             raise Conflict(f"A {kind} with slug '{new_slug}' exists.", [FieldError("/slug", "Already taken.")])
     for key, value in changes.items():
         setattr(obj, key, value)
+    obj.updated_at = dt.datetime.now(dt.timezone.utc)  # always an UPDATE, so its version check guards even a no-op edit
     session.flush()
     return obj
 

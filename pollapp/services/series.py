@@ -71,6 +71,7 @@ def update_series(session: Session, slug: str, changes: dict[str, Any]) -> Serie
     series = get_series(session, slug)
     for key, value in changes.items():
         setattr(series, key, list(value) if key == "tags" else value)
+    series.updated_at = _now()  # always an UPDATE, so its version check guards even a no-op edit
     session.flush()
     return series
 
