@@ -62,8 +62,9 @@ def organisation_blueprint(
         @blp.alt_response(404, response="NOT_FOUND")
         def put(self, data: dict[str, Any], slug: str):
             """Replace (fields not sent return to their defaults)."""
-            check_if_match(out_schema(), organisations.get(db.session, kind, slug))
-            obj = organisations.replace(db.session, kind, slug, data)
+            obj = organisations.get(db.session, kind, slug)
+            check_if_match(out_schema(), obj)
+            obj = organisations.replace(db.session, kind, obj, data)
             db.session.commit()
             return obj
 
@@ -74,8 +75,9 @@ def organisation_blueprint(
         @blp.alt_response(404, response="NOT_FOUND")
         def patch(self, changes: dict[str, Any], slug: str):
             """Change only the fields sent."""
-            check_if_match(out_schema(), organisations.get(db.session, kind, slug))
-            obj = organisations.update(db.session, kind, slug, changes)
+            obj = organisations.get(db.session, kind, slug)
+            check_if_match(out_schema(), obj)
+            obj = organisations.update(db.session, kind, obj, changes)
             db.session.commit()
             return obj
 
@@ -86,8 +88,9 @@ def organisation_blueprint(
         @blp.alt_response(409, response="CONFLICT")
         def delete(self, slug: str):
             """Delete (``admin`` scope; refused while polls refer to it)."""
-            check_if_match(out_schema(), organisations.get(db.session, kind, slug))
-            organisations.delete(db.session, kind, slug)
+            obj = organisations.get(db.session, kind, slug)
+            check_if_match(out_schema(), obj)
+            organisations.delete(db.session, kind, obj)
             db.session.commit()
 
     return blp

@@ -71,8 +71,9 @@ class SeriesItem(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def patch(self, changes: dict[str, Any], slug: str):
         """Change title, description, country or tags."""
-        check_if_match(SeriesOutSchema(), series_service.view(db.session, series_service.get_series(db.session, slug)))
-        updated = series_service.update_series(db.session, slug, changes)
+        series = series_service.get_series(db.session, slug)  # held: the UPDATE checks the version read here
+        check_if_match(SeriesOutSchema(), series_service.view(db.session, series))
+        updated = series_service.update_series(db.session, series, changes)
         db.session.commit()
         return series_service.view(db.session, updated)
 
@@ -82,8 +83,9 @@ class SeriesItem(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def delete(self, slug: str):
         """Delete a series (``admin`` scope; its polls stay)."""
-        check_if_match(SeriesOutSchema(), series_service.view(db.session, series_service.get_series(db.session, slug)))
-        series_service.delete_series(db.session, slug)
+        series = series_service.get_series(db.session, slug)
+        check_if_match(SeriesOutSchema(), series_service.view(db.session, series))
+        series_service.delete_series(db.session, series)
         db.session.commit()
 
 
@@ -107,8 +109,9 @@ class SeriesMembers(MethodView):
         is a create; send it to guard a replaced mapping) and checked against the ETag of the members
         list (GET ``/series/{slug}/members``). Recorded in the poll's history."""
         history.set_reason(db.session, write["reason"])
+        series = series_service.get_series(db.session, slug)  # read first: a write after it moves its version
         check_if_match(MemberOutSchema(many=True), lambda: series_service.members(db.session, slug), required=False)
-        series_service.set_member(db.session, slug, data["question_id"], data["outcomes"])
+        series_service.set_member(db.session, series, data["question_id"], data["outcomes"])
         commit()
         return series_service.member(db.session, slug, data["question_id"])
 
@@ -126,10 +129,11 @@ class SeriesMemberItem(MethodView):
         Needs ``write``, not ``admin``: it edits the series' membership (undone by posting the member
         again; the poll and its question stay, and the poll's history records it), like adding a
         member, whereas the deletes that need ``admin`` remove a resource itself."""
+        series = series_service.get_series(db.session, slug)  # read first: a write after it moves its version
         check_if_match(
             MemberOutSchema(many=True), series_service.members(db.session, slug), read_from=f"/api/v1{PATH}/{slug}/members"
         )
-        series_service.remove_member(db.session, slug, question_id)
+        series_service.remove_member(db.session, series, question_id)
         db.session.commit()
 
 
