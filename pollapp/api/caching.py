@@ -25,6 +25,7 @@ from flask import Flask, Response, current_app, request
 from flask_smorest import Blueprint
 from sqlalchemy.orm.exc import StaleDataError
 
+from pollapp.api.header_docs import document_header
 from pollapp.exceptions import DomainError
 
 SAFE_METHODS = ("GET", "HEAD")
@@ -87,7 +88,7 @@ def requires_if_match(blp: Blueprint, etag_of_path: str = "this resource") -> An
             "description": f"The ETag of {etag_of_path} as you last read it (a GET's ETag header); `*` is refused.",
             "schema": {"type": "string"},
         }
-        view = blp.doc(parameters=[parameter])(view)
+        view = document_header(blp, view, parameter)
         view = blp.alt_response(412, response="PRECONDITION_FAILED")(view)
         return blp.alt_response(428, response="PRECONDITION_REQUIRED")(view)
 

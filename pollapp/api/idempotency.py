@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from pollapp.api.header_docs import document_header
 from pollapp.exceptions import Conflict, InvalidParameter
 from pollapp.extensions import db
 from pollapp.services import idempotency
@@ -149,6 +150,6 @@ def idempotent(blp: Blueprint) -> Callable[[Callable[..., Any]], Callable[..., A
                 raise
             return response
 
-        return blp.doc(parameters=[PARAMETER])(wrapper)
+        return document_header(blp, wrapper, PARAMETER)
 
     return decorator

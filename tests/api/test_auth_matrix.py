@@ -96,6 +96,20 @@ def test_every_write_operation_declares_its_scope(client):
         assert {"401", "403"} <= set(operation["responses"]), (method, path)
         if method == "DELETE" and not path.endswith("/members/{question_id}"):
             assert scope == "admin", (method, path)
+        headers = {p["name"]: p for p in operation.get("parameters", []) if p["in"] == "header"}
+        if method == "POST":
+            assert headers["Idempotency-Key"]["required"] is False, path
+        else:
+            assert headers["If-Match"]["required"] is True, (method, path)
+            assert {"412", "428"} <= set(operation["responses"]), (method, path)
+
+
+def test_header_parameters_keep_the_query_parameters(client):
+    """The documented headers are added to, not instead of, the arguments' parameters."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for path, method in (("/api/v1/polls", "post"), ("/api/v1/polls/{poll_id}", "patch"), ("/api/v1/polls/{poll_id}", "delete")):
+        names = {(p["in"], p["name"]) for p in spec["paths"][path][method]["parameters"]}
+        assert ("query", "reason") in names, (path, method)
 
 
 def test_every_write_is_401_without_a_key_403_below_its_scope_and_succeeds_with_it(client, app, auth):
