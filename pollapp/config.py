@@ -49,6 +49,9 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_MAX_AGE": 60,
     # Largest request body accepted (bytes; POLLAPP_MAX_CONTENT_LENGTH): room for a 50 MB poll file upload
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    # Idempotency-Key records (seconds): kept a day; an attempt silent this long is presumed dead
+    "IDEMPOTENCY_TTL": 24 * 3600,
+    "IDEMPOTENCY_LOCK_TIMEOUT": 300,
 }
 
 

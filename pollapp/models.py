@@ -27,12 +27,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -126,6 +128,14 @@ class Timestamped:
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+def version_column() -> Mapped[int]:
+    """A row version for optimistic locking (the mapper's ``version_id_col``): every ORM UPDATE or
+    DELETE of the row says ``WHERE id = ? AND version = <the version read>`` and bumps it, so of two
+    writers that read the same version only the first can write; the other gets a StaleDataError
+    (answered 412). The server default numbers rows inserted by bulk Core statements."""
+    return mapped_column(Integer, server_default=text("1"))
+
+
 poll_sponsors = Table(
     "poll_sponsors",
     Base.metadata,
@@ -145,6 +155,8 @@ class Pollster(Timestamped, Base):
     __tablename__ = "pollsters"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = version_column()
+    __mapper_args__ = {"version_id_col": version}
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     country: Mapped[str | None] = mapped_column(String(2))
@@ -159,6 +171,8 @@ class Sponsor(Timestamped, Base):
     __tablename__ = "sponsors"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = version_column()
+    __mapper_args__ = {"version_id_col": version}
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     country: Mapped[str | None] = mapped_column(String(2))
@@ -191,6 +205,8 @@ class Poll(Timestamped, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = version_column()
+    __mapper_args__ = {"version_id_col": version}
     pollster_id: Mapped[int] = mapped_column(ForeignKey("pollsters.id", ondelete="RESTRICT"), index=True)
     field_start_date: Mapped[dt.date] = mapped_column(Date)
     field_end_date: Mapped[dt.date] = mapped_column(Date)
@@ -312,6 +328,8 @@ class Series(Timestamped, Base):
     __tablename__ = "series"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = version_column()
+    __mapper_args__ = {"version_id_col": version}
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str | None] = mapped_column(Text)
@@ -432,3 +450,28 @@ class PollRevisionSeries(Base):
     revision_id: Mapped[int] = mapped_column(ForeignKey("poll_revisions.id", ondelete="CASCADE"), primary_key=True)
     series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), primary_key=True, index=True)
     kind: Mapped[SeriesChangeKind] = mapped_column(_enum(SeriesChangeKind))
+
+
+class IdempotencyRecord(Base):
+    """One ``Idempotency-Key`` a client sent with a POST, and the response it got.
+
+    Unique per (API key, idempotency key), so two racing requests with one key cannot both run.
+    ``completed_at`` is NULL while the first request runs; the response is stored in the same
+    transaction as the write it reports (see :mod:`pollapp.services.idempotency`). The row version
+    lets a retry take over an attempt that died without the dead attempt completing it later."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("api_key_id", "key", name="api_key_idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = version_column()
+    __mapper_args__ = {"version_id_col": version}
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    locked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    response_status: Mapped[int | None]
+    response_headers: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    response_body: Mapped[bytes | None] = mapped_column(LargeBinary)

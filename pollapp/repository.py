@@ -7,12 +7,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, Select, and_, cast, exists, func, literal, or_, select
+from sqlalchemy import String, Select, and_, cast, delete, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, defer, selectinload
 
 from pollapp.models import (
     Answer,
     ApiKey,
+    IdempotencyRecord,
     Poll,
     PollRevision,
     PollRevisionSeries,
@@ -480,6 +481,23 @@ def api_key_by_name_or_prefix(session: Session, ident: str) -> list[ApiKey]:
 
 def list_api_keys(session: Session) -> list[ApiKey]:
     return list(session.scalars(select(ApiKey).order_by(ApiKey.id)))
+
+
+# ---------------------------------------------------------------- idempotency records
+
+
+def idempotency_record(session: Session, api_key_id: int, key: str) -> IdempotencyRecord | None:
+    query = select(IdempotencyRecord).where(IdempotencyRecord.api_key_id == api_key_id, IdempotencyRecord.key == key)
+    return session.scalars(query).one_or_none()
+
+
+def purge_idempotency_records(session: Session, created_before: dt.datetime) -> int:
+    """Delete the records created before ``created_before`` (expired); returns how many."""
+    result = session.execute(
+        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < created_before),
+        execution_options={"synchronize_session": False},
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------- helpers

@@ -129,6 +129,12 @@ def auth(app: Flask) -> dict[str, str]:
 
 
 @pytest.fixture
+def admin(app: Flask) -> dict[str, str]:
+    """Headers carrying an admin key (deletes need the admin scope)."""
+    return {"Authorization": f"Bearer {make_key(app, 'admin')}"}
+
+
+@pytest.fixture
 def pollster(client: FlaskClient, auth: dict[str, str]) -> dict[str, Any]:
     response = client.post(
         "/api/v1/pollsters",

@@ -82,6 +82,20 @@ def make_key(app: Flask, scope: str = "write", name: str | None = None) -> str:
     return token
 
 
+def if_match(client: FlaskClient, url: str, headers: dict[str, str]) -> dict[str, str]:
+    """``headers`` plus the ``If-Match`` that updates and deletes of ``url`` require: the ETag of a
+    fresh GET (of the members list for a series member). Unchanged when the GET fails (the write
+    then answers 404/410 before asking for If-Match)."""
+    path = url.split("?", 1)[0]
+    parts = path.rstrip("/").split("/")
+    if len(parts) >= 3 and parts[-2] == "members":
+        path = "/".join(parts[:-1])
+    response = client.get(path)
+    if response.status_code != 200:
+        return dict(headers)
+    return {**headers, "If-Match": response.headers["ETag"]}
+
+
 PROBLEM = "application/problem+json"
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from factories import poll_doc
+from factories import poll_doc, if_match
 
 SERIES = "synthetic-approval"
 #: Synthetic house effects (points) of the synthetic pollsters.
@@ -136,6 +136,6 @@ def put_poll(client: FlaskClient, auth: dict[str, str], poll: dict[str, Any], **
         for q in poll["questions"]
     ]
     doc.update(changes)
-    response = client.put(f"/api/v1/polls/{poll['id']}", json=doc, headers=auth)
+    response = client.put(f"/api/v1/polls/{poll['id']}", json=doc, headers=if_match(client, f"/api/v1/polls/{poll['id']}", auth))
     assert response.status_code == 200, response.get_json()
     return response.get_json()

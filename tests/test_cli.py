@@ -65,6 +65,18 @@ def test_keys_create_refuses_an_unknown_scope_or_empty_name(runner, app):
     assert row_counts(app)["api_keys"] == 0
 
 
+def test_an_admin_key_from_the_cli_can_delete_and_list_shows_its_scopes(runner, client, pollster):
+    writer = create_key(runner, "editor")
+    admin = create_key(runner, "chief", "--scope", "admin")
+    url = "/api/v1/pollsters/kiis"
+    etag = client.get(url).headers["ETag"]
+
+    assert_problem(client.delete(url, headers={"Authorization": f"Bearer {writer}", "If-Match": etag}), 403)
+    assert client.delete(url, headers={"Authorization": f"Bearer {admin}", "If-Match": etag}).status_code == 204
+    listing = runner.invoke(args=["keys", "list"]).output
+    assert "chief  [admin,read,write]" in listing and "editor  [read,write]" in listing
+
+
 def test_keys_list_never_shows_a_key(runner):
     token = create_key(runner, "newsroom-bot")
     prefix = TOKEN.match(token).group(1)

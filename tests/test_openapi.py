@@ -95,7 +95,7 @@ def test_write_operations_declare_bearer_auth_and_reads_do_not(spec):
     writes = 0
     for path, method, operation in operations(spec):
         if method in WRITE_METHODS:
-            assert operation.get("security") == [{"bearerAuth": []}], (path, method)
+            assert operation.get("security") == [{"bearerAuth": [operation["x-required-scope"]]}], (path, method)
             assert {"401", "403"} <= set(operation["responses"]), (path, method)
             writes += 1
         else:

@@ -1,4 +1,11 @@
-"""Bearer API keys on writes: ``Authorization: Bearer pa_...``. Reads are public."""
+"""Bearer API keys on writes: ``Authorization: Bearer pa_...``. Reads are public.
+
+Scopes (a wider one includes the narrower, :data:`pollapp.services.keys.IMPLIED`): ``write`` creates
+and edits (polls, series and their members, organisations, imports); ``admin`` deletes polls,
+series and organisations (and manages keys, which only the CLI does). Each write operation names its
+scope in the OpenAPI description: in its security requirement and as ``x-required-scope``, which the
+auth matrix test reads so that a new endpoint cannot slip through unprotected.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +42,8 @@ def _bearer_token() -> str | None:
 
 def requires_key(blp: Blueprint, scope: str = "write") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator: the view needs a key with ``scope``; documented as bearer security with 401/403."""
+    if scope not in keys.SCOPES:
+        raise ValueError(f"unknown scope {scope!r}")
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
@@ -51,7 +60,7 @@ def requires_key(blp: Blueprint, scope: str = "write") -> Callable[[Callable[...
             history.set_actor(db.session, key.name, api_key_id=key.id)  # the author of any poll revision
             return view(*args, **kwargs)
 
-        documented = blp.doc(security=[{"bearerAuth": []}])(wrapper)
+        documented = blp.doc(security=[{"bearerAuth": [scope]}], **{"x-required-scope": scope})(wrapper)
         documented = blp.alt_response(401, response="UNAUTHORIZED")(documented)
         documented = blp.alt_response(403, response="FORBIDDEN")(documented)
         return documented

@@ -11,6 +11,7 @@ from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 
 from pollapp.api.auth import requires_key
+from pollapp.api.idempotency import commit, idempotent
 from pollapp.extensions import db
 from pollapp.schemas.imports import ImportFormSchema, ImportReportSchema, import_validators, report_body
 from pollapp.services import history, imports
@@ -44,6 +45,7 @@ blp = _UploadBlueprint("imports", __name__, description="Bulk imports of poll fi
 @blp.route("")
 class Imports(MethodView):
     @requires_key(blp, "write")
+    @idempotent(blp)
     @blp.arguments(ImportFormSchema, location="multipart")
     @blp.response(201, ImportReportSchema, description="Imported: the counts of what was created, updated and unchanged.")
     @blp.alt_response(200, schema=ImportReportSchema, description="Dry run: what an import would do; nothing written.")
@@ -69,6 +71,6 @@ class Imports(MethodView):
         if form["dry_run"]:
             db.session.rollback()
         else:
-            db.session.commit()
+            commit()
         body = report_body(report, dry_run=form["dry_run"], reason=form["reason"])
         return body, 200 if form["dry_run"] else 201

@@ -9,7 +9,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from pollapp.api.auth import requires_key
-from pollapp.api.caching import check_if_match
+from pollapp.api.caching import check_if_match, requires_if_match
+from pollapp.api.idempotency import commit, idempotent
 from pollapp.extensions import db
 from pollapp.schemas.organisations import OrganisationListArgsSchema
 from pollapp.services import organisations
@@ -35,14 +36,15 @@ def organisation_blueprint(
                 db.session, kind, country=args["country"], cursor=args["cursor"], limit=args["limit"]
             )
 
-        @requires_key(blp)
+        @requires_key(blp, "write")
+        @idempotent(blp)
         @blp.arguments(in_schema)
         @blp.response(201, out_schema)
         @blp.alt_response(409, response="CONFLICT")
         def post(self, data: dict[str, Any]):
             """Create."""
             obj = organisations.create(db.session, kind, data)
-            db.session.commit()
+            commit()
             return obj, 201, {"Location": f"{path}/{obj.slug}"}
 
     @blp.route("/<slug>")
@@ -53,39 +55,42 @@ def organisation_blueprint(
             """Get one by slug."""
             return organisations.get(db.session, kind, slug)
 
-        @requires_key(blp)
+        @requires_key(blp, "write")
+        @requires_if_match(blp)
         @blp.arguments(in_schema)
         @blp.response(200, out_schema)
         @blp.alt_response(404, response="NOT_FOUND")
-        @blp.alt_response(412, response="PRECONDITION_FAILED")
         def put(self, data: dict[str, Any], slug: str):
             """Replace (fields not sent return to their defaults)."""
-            check_if_match(out_schema(), organisations.get(db.session, kind, slug))
-            obj = organisations.replace(db.session, kind, slug, data)
+            obj = organisations.get(db.session, kind, slug)
+            check_if_match(out_schema(), obj)
+            obj = organisations.replace(db.session, kind, obj, data)
             db.session.commit()
             return obj
 
-        @requires_key(blp)
+        @requires_key(blp, "write")
+        @requires_if_match(blp)
         @blp.arguments(in_schema(partial=True))
         @blp.response(200, out_schema)
         @blp.alt_response(404, response="NOT_FOUND")
-        @blp.alt_response(412, response="PRECONDITION_FAILED")
         def patch(self, changes: dict[str, Any], slug: str):
             """Change only the fields sent."""
-            check_if_match(out_schema(), organisations.get(db.session, kind, slug))
-            obj = organisations.update(db.session, kind, slug, changes)
+            obj = organisations.get(db.session, kind, slug)
+            check_if_match(out_schema(), obj)
+            obj = organisations.update(db.session, kind, obj, changes)
             db.session.commit()
             return obj
 
-        @requires_key(blp)
+        @requires_key(blp, "admin")
+        @requires_if_match(blp)
         @blp.response(204)
         @blp.alt_response(404, response="NOT_FOUND")
         @blp.alt_response(409, response="CONFLICT")
-        @blp.alt_response(412, response="PRECONDITION_FAILED")
         def delete(self, slug: str):
-            """Delete (refused while polls refer to it)."""
-            check_if_match(out_schema(), organisations.get(db.session, kind, slug))
-            organisations.delete(db.session, kind, slug)
+            """Delete (``admin`` scope; refused while polls refer to it)."""
+            obj = organisations.get(db.session, kind, slug)
+            check_if_match(out_schema(), obj)
+            organisations.delete(db.session, kind, obj)
             db.session.commit()
 
     return blp

@@ -9,7 +9,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from pollapp.api.auth import requires_key
-from pollapp.api.caching import check_if_match
+from pollapp.api.caching import check_if_match, requires_if_match
+from pollapp.api.idempotency import commit, idempotent
 from pollapp.extensions import db
 from pollapp.repository import PollFilters
 from pollapp.schemas.common import WriteArgsSchema
@@ -37,7 +38,8 @@ class PollCollection(MethodView):
         """List polls, filtered and sorted (cursor pagination)."""
         return polls.list_polls(db.session, poll_filters(args), sort=args["sort"], cursor=args["cursor"], limit=args["limit"])
 
-    @requires_key(blp)
+    @requires_key(blp, "write")
+    @idempotent(blp)
     @blp.arguments(WriteArgsSchema, location="query", unknown=ma.RAISE)
     @blp.arguments(PollInSchema)
     @blp.response(201, PollOutSchema)
@@ -46,7 +48,7 @@ class PollCollection(MethodView):
         """Create a poll with its questions and answers, atomically (recorded as revision 1)."""
         history.set_reason(db.session, write["reason"])
         poll = polls.create_poll(db.session, doc)
-        db.session.commit()
+        commit()
         return polls.get_poll(db.session, poll.id), 201, {"Location": f"/api/v1{PATH}/{poll.id}"}
 
 
@@ -59,14 +61,14 @@ class PollItem(MethodView):
         """Get one poll with its questions, answers and disclosure score (410 once deleted)."""
         return polls.get_poll(db.session, poll_id)
 
-    @requires_key(blp)
+    @requires_key(blp, "write")
+    @requires_if_match(blp)
     @blp.arguments(WriteArgsSchema, location="query", unknown=ma.RAISE)
     @blp.arguments(PollInSchema)
     @blp.response(200, PollOutSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT")
     @blp.alt_response(410, response="GONE")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
     def put(self, write: dict[str, Any], doc: dict[str, Any], poll_id: int):
         """Replace the whole poll; questions and answers are matched by code and keep their ids."""
         history.set_reason(db.session, write["reason"])
@@ -76,13 +78,13 @@ class PollItem(MethodView):
         db.session.commit()
         return polls.get_poll(db.session, poll_id)
 
-    @requires_key(blp)
+    @requires_key(blp, "write")
+    @requires_if_match(blp)
     @blp.arguments(WriteArgsSchema, location="query", unknown=ma.RAISE)
     @blp.arguments(patch_schema())
     @blp.response(200, PollOutSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(410, response="GONE")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
     def patch(self, write: dict[str, Any], changes: dict[str, Any], poll_id: int):
         """Change the top-level fields sent (``questions``, if sent, replaces all questions)."""
         history.set_reason(db.session, write["reason"])
@@ -92,14 +94,14 @@ class PollItem(MethodView):
         db.session.commit()
         return polls.get_poll(db.session, poll_id)
 
-    @requires_key(blp)
+    @requires_key(blp, "admin")
+    @requires_if_match(blp)
     @blp.arguments(WriteArgsSchema, location="query", unknown=ma.RAISE)
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(410, response="GONE")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
     def delete(self, write: dict[str, Any], poll_id: int):
-        """Delete a poll: it disappears from lists, series, statistics and exports and answers 410;
+        """Delete a poll (``admin`` scope): it disappears from lists, series, statistics and exports and answers 410;
         its revision history stays (``/polls/{poll_id}/history``)."""
         history.set_reason(db.session, write["reason"])
         poll = polls.get_poll(db.session, poll_id)

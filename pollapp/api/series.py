@@ -9,7 +9,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from pollapp.api.auth import requires_key
-from pollapp.api.caching import check_if_match
+from pollapp.api.caching import check_if_match, requires_if_match
+from pollapp.api.idempotency import commit, idempotent
 from pollapp.api.statistics import stats_cache
 from pollapp.extensions import db
 from pollapp.repository import PointFilters
@@ -43,14 +44,15 @@ class SeriesCollection(MethodView):
             db.session, country=args["country"], tag=args["tag"], cursor=args["cursor"], limit=args["limit"]
         )
 
-    @requires_key(blp)
+    @requires_key(blp, "write")
+    @idempotent(blp)
     @blp.arguments(SeriesInSchema)
     @blp.response(201, SeriesOutSchema)
     @blp.alt_response(409, response="CONFLICT")
     def post(self, data: dict[str, Any]):
         """Create a series with its outcomes."""
         created = series_service.create_series(db.session, data)
-        db.session.commit()
+        commit()
         return series_service.view(db.session, created), 201, {"Location": f"/api/v1{PATH}/{created.slug}"}
 
 
@@ -62,26 +64,28 @@ class SeriesItem(MethodView):
         """Get a series with its outcomes, poll count, date span and pollsters."""
         return series_service.view(db.session, series_service.get_series(db.session, slug))
 
-    @requires_key(blp)
+    @requires_key(blp, "write")
+    @requires_if_match(blp)
     @blp.arguments(SeriesPatchSchema)
     @blp.response(200, SeriesOutSchema)
     @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
     def patch(self, changes: dict[str, Any], slug: str):
         """Change title, description, country or tags."""
-        check_if_match(SeriesOutSchema(), series_service.view(db.session, series_service.get_series(db.session, slug)))
-        updated = series_service.update_series(db.session, slug, changes)
+        series = series_service.get_series(db.session, slug)  # held: the UPDATE checks the version read here
+        check_if_match(SeriesOutSchema(), series_service.view(db.session, series))
+        updated = series_service.update_series(db.session, series, changes)
         db.session.commit()
         return series_service.view(db.session, updated)
 
-    @requires_key(blp)
+    @requires_key(blp, "admin")
+    @requires_if_match(blp)
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
     def delete(self, slug: str):
-        """Delete a series (its polls stay)."""
-        check_if_match(SeriesOutSchema(), series_service.view(db.session, series_service.get_series(db.session, slug)))
-        series_service.delete_series(db.session, slug)
+        """Delete a series (``admin`` scope; its polls stay)."""
+        series = series_service.get_series(db.session, slug)
+        check_if_match(SeriesOutSchema(), series_service.view(db.session, series))
+        series_service.delete_series(db.session, series)
         db.session.commit()
 
 
@@ -93,33 +97,43 @@ class SeriesMembers(MethodView):
         """The questions measuring this series and how their answers map onto its outcomes."""
         return series_service.members(db.session, slug)
 
-    @requires_key(blp)
+    @requires_key(blp, "write")
+    @idempotent(blp)
     @blp.arguments(WriteArgsSchema, location="query", unknown=ma.RAISE)
     @blp.arguments(MemberInSchema)
     @blp.response(200, MemberOutSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
     def post(self, write: dict[str, Any], data: dict[str, Any], slug: str):
-        """Add a question to the series (or replace its mapping); ``If-Match`` is checked against
-        the ETag of the members list (GET ``/series/{slug}/members``). Recorded in the poll's history."""
+        """Add a question to the series (or replace its mapping); ``If-Match`` is optional here (adding
+        is a create; send it to guard a replaced mapping) and checked against the ETag of the members
+        list (GET ``/series/{slug}/members``). Recorded in the poll's history."""
         history.set_reason(db.session, write["reason"])
-        check_if_match(MemberOutSchema(many=True), lambda: series_service.members(db.session, slug))
-        series_service.set_member(db.session, slug, data["question_id"], data["outcomes"])
-        db.session.commit()
+        series = series_service.get_series(db.session, slug)  # read first: a write after it moves its version
+        check_if_match(MemberOutSchema(many=True), lambda: series_service.members(db.session, slug), required=False)
+        series_service.set_member(db.session, series, data["question_id"], data["outcomes"])
+        commit()
         return series_service.member(db.session, slug, data["question_id"])
 
 
 @blp.route("/<slug>/members/<int:question_id>")
 class SeriesMemberItem(MethodView):
-    @requires_key(blp)
+    @requires_key(blp, "write")
+    @requires_if_match(blp, "the members list (GET `/series/{slug}/members`)")
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(412, response="PRECONDITION_FAILED")
     def delete(self, slug: str, question_id: int):
         """Remove a question from the series; ``If-Match`` is checked against the ETag of the
-        members list (GET ``/series/{slug}/members``)."""
-        check_if_match(MemberOutSchema(many=True), series_service.members(db.session, slug))
-        series_service.remove_member(db.session, slug, question_id)
+        members list (GET ``/series/{slug}/members``).
+
+        Needs ``write``, not ``admin``: it edits the series' membership (undone by posting the member
+        again; the poll and its question stay, and the poll's history records it), like adding a
+        member, whereas the deletes that need ``admin`` remove a resource itself."""
+        series = series_service.get_series(db.session, slug)  # read first: a write after it moves its version
+        check_if_match(
+            MemberOutSchema(many=True), series_service.members(db.session, slug), read_from=f"/api/v1{PATH}/{slug}/members"
+        )
+        series_service.remove_member(db.session, series, question_id)
         db.session.commit()
 
 

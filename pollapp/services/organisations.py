@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -32,26 +33,27 @@ def create(session: Session, kind: str, data: dict[str, Any]) -> Pollster | Spon
     return obj
 
 
-def update(session: Session, kind: str, slug: str, changes: dict[str, Any]) -> Pollster | Sponsor:
-    obj = get(session, kind, slug)
+def update(session: Session, kind: str, obj: Pollster | Sponsor, changes: dict[str, Any]) -> Pollster | Sponsor:
+    """Change ``obj`` (as loaded by the caller, whose row version the UPDATE then checks)."""
     new_slug = changes.get("slug")
-    if new_slug and new_slug != slug:
+    if new_slug and new_slug != obj.slug:
         finder = repository.pollster_by_slug if kind == "pollster" else repository.sponsor_by_slug
         if finder(session, new_slug) is not None:
             raise Conflict(f"A {kind} with slug '{new_slug}' exists.", [FieldError("/slug", "Already taken.")])
     for key, value in changes.items():
         setattr(obj, key, value)
+    obj.updated_at = dt.datetime.now(dt.timezone.utc)  # always an UPDATE, so its version check guards even a no-op edit
     session.flush()
     return obj
 
 
-def replace(session: Session, kind: str, slug: str, data: dict[str, Any]) -> Pollster | Sponsor:
+def replace(session: Session, kind: str, obj: Pollster | Sponsor, data: dict[str, Any]) -> Pollster | Sponsor:
     """PUT: every field from ``data``; fields not sent return to their defaults."""
-    return update(session, kind, slug, data)
+    return update(session, kind, obj, data)
 
 
-def delete(session: Session, kind: str, slug: str) -> None:
-    obj = get(session, kind, slug)
+def delete(session: Session, kind: str, obj: Pollster | Sponsor) -> None:
+    slug = obj.slug
     in_use = repository.pollster_has_polls if kind == "pollster" else repository.sponsor_has_polls
     if in_use(session, obj):  # type: ignore[arg-type]
         raise Conflict(f"The {kind} '{slug}' has polls; delete or reassign them first.")

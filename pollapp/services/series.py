@@ -67,22 +67,23 @@ def create_series(session: Session, data: dict[str, Any]) -> Series:
     return series
 
 
-def update_series(session: Session, slug: str, changes: dict[str, Any]) -> Series:
-    series = get_series(session, slug)
+def update_series(session: Session, series: Series, changes: dict[str, Any]) -> Series:
+    """Change ``series`` as loaded by the caller (the UPDATE checks the row version it read)."""
     for key, value in changes.items():
         setattr(series, key, list(value) if key == "tags" else value)
+    series.updated_at = _now()  # always an UPDATE, so its version check guards even a no-op edit
     session.flush()
     return series
 
 
-def delete_series(session: Session, slug: str) -> None:
-    session.delete(get_series(session, slug))
+def delete_series(session: Session, series: Series) -> None:
+    session.delete(series)
     session.flush()
 
 
-def set_member(session: Session, slug: str, question_id: int, outcomes: dict[str, list[str]]) -> SeriesMember:
-    """Add a question to a series (or replace its mapping): each outcome sums the listed answer codes."""
-    series = get_series(session, slug)
+def set_member(session: Session, series: Series, question_id: int, outcomes: dict[str, list[str]]) -> SeriesMember:
+    """Add a question to a series (or replace its mapping): each outcome sums the listed answer codes.
+    ``series`` as loaded by the caller: the series' UPDATE checks the version read then."""
     question = repository.question_by_id(session, question_id)
     if question is None:
         raise InvalidInput("Unknown question.", [FieldError("/question_id", f"No question with id {question_id}.")])
@@ -140,8 +141,8 @@ def map_question(
     return member
 
 
-def remove_member(session: Session, slug: str, question_id: int) -> None:
-    series = get_series(session, slug)
+def remove_member(session: Session, series: Series, question_id: int) -> None:
+    slug = series.slug
     member = repository.series_member(session, series.id, question_id)
     if member is None:
         raise NotFound(f"Question {question_id} is not in series '{slug}'.")

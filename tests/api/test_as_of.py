@@ -11,7 +11,7 @@ import urllib.parse
 
 import pytest
 
-from factories import assert_problem, poll_doc
+from factories import assert_problem, poll_doc, if_match
 
 SERIES = {"slug": "peace", "title": "Synthetic: peace closer", "outcomes": [{"code": "closer", "label": "Closer"}]}
 
@@ -66,7 +66,7 @@ def test_a_correction_is_invisible_before_it_and_visible_after(client, auth, pea
     doc["questions"][0]["answers"][0]["pct"] = 30
     doc["questions"][0]["answers"][4]["pct"] = 25
     doc["questions"][0]["answers"][-1]["pct"] = 60  # corrected: was 40
-    assert client.put(f"/api/v1/polls/{peace[0]['id']}?reason=typo", json=doc, headers=auth).status_code == 200
+    assert client.put(f"/api/v1/polls/{peace[0]['id']}?reason=typo", json=doc, headers=if_match(client, f"/api/v1/polls/{peace[0]['id']}?reason=typo", auth)).status_code == 200
     pause()
     t2 = now()
 
@@ -101,7 +101,7 @@ def test_a_correction_is_invisible_before_it_and_visible_after(client, auth, pea
     assert body["parameters"]["as_of"] == t1.isoformat().replace("+00:00", "Z")
 
 
-def test_as_of_before_a_poll_existed_and_after_its_deletion(client, auth, peace):
+def test_as_of_before_a_poll_existed_and_after_its_deletion(admin, client, auth, peace):
     t_before = peace_created = None
     history = client.get(f"/api/v1/polls/{peace[0]['id']}/history").get_json()["items"]
     peace_created = dt.datetime.fromisoformat(history[-1]["recorded_at"])
@@ -110,9 +110,9 @@ def test_as_of_before_a_poll_existed_and_after_its_deletion(client, auth, peace)
 
     t1 = now()
     pause()
-    assert client.delete(f"/api/v1/polls/{peace[1]['id']}", headers=auth).status_code == 204
+    assert client.delete(f"/api/v1/polls/{peace[1]['id']}", headers=if_match(client, f"/api/v1/polls/{peace[1]['id']}", admin)).status_code == 204
     question_id = peace[2]["questions"][0]["id"]
-    assert client.delete(f"/api/v1/series/peace/members/{question_id}", headers=auth).status_code == 204
+    assert client.delete(f"/api/v1/series/peace/members/{question_id}", headers=if_match(client, f"/api/v1/series/peace/members/{question_id}", auth)).status_code == 204
 
     then = client.get(f"/api/v1/series/peace/points?as_of={at(t1)}").get_json()
     current = client.get("/api/v1/series/peace/points").get_json()
@@ -155,7 +155,7 @@ def test_datapackage_as_of_cites_the_version_then(client, auth, peace):
     points = client.get(f"/api/v1/series/peace/points?as_of={at(t1)}")
     doc = poll_doc(**{k: peace[0][k] for k in ("field_start_date", "field_end_date", "publication_date")},
                    source_url=None, sample_size=1500)
-    assert client.put(f"/api/v1/polls/{peace[0]['id']}", json=doc, headers=auth).status_code == 200
+    assert client.put(f"/api/v1/polls/{peace[0]['id']}", json=doc, headers=if_match(client, f"/api/v1/polls/{peace[0]['id']}", auth)).status_code == 200
 
     package = client.get(f"/api/v1/series/peace/datapackage.json?as_of={at(t1)}").get_json()
     current = client.get("/api/v1/series/peace/datapackage.json").get_json()
@@ -186,15 +186,15 @@ def test_trend_as_of_instant_is_validated_and_a_day_keeps_its_meaning(client, au
     assert day["parameters"]["as_of"] == "2024-01-25" and day["grid"][-1]["date"] == "2024-01-25"
 
 
-def test_changes_lists_added_corrected_and_removed(client, auth, peace):
+def test_changes_lists_added_corrected_and_removed(admin, client, auth, peace):
     t1 = now()
     pause()
     doc = poll_doc(**{k: peace[0][k] for k in ("field_start_date", "field_end_date", "publication_date")},
                    source_url=None)
-    assert client.put(f"/api/v1/polls/{peace[0]['id']}?reason=fix", json=doc, headers=auth).status_code == 200
-    assert client.delete(f"/api/v1/polls/{peace[1]['id']}", headers=auth).status_code == 204
+    assert client.put(f"/api/v1/polls/{peace[0]['id']}?reason=fix", json=doc, headers=if_match(client, f"/api/v1/polls/{peace[0]['id']}?reason=fix", auth)).status_code == 200
+    assert client.delete(f"/api/v1/polls/{peace[1]['id']}", headers=if_match(client, f"/api/v1/polls/{peace[1]['id']}", admin)).status_code == 204
     question_id = peace[2]["questions"][0]["id"]
-    assert client.delete(f"/api/v1/series/peace/members/{question_id}", headers=auth).status_code == 204
+    assert client.delete(f"/api/v1/series/peace/members/{question_id}", headers=if_match(client, f"/api/v1/series/peace/members/{question_id}", auth)).status_code == 204
     add_member(client, auth, peace[2])
 
     body = client.get(f"/api/v1/series/peace/changes?since={at(t1)}").get_json()

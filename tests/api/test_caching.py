@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from factories import assert_problem, create_sponsor, poll_doc, row_counts
+from factories import assert_problem, create_sponsor, poll_doc, row_counts, if_match
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ def test_the_etag_changes_when_the_representation_does(client, auth, world):
     poll_url = f"/api/v1/polls/{world['id']}"
     before = {url: client.get(url).headers["ETag"] for url in (poll_url, "/api/v1/polls", "/api/v1/series/peace/points")}
 
-    client.patch("/api/v1/pollsters/kiis", json={"name": "Renamed (synthetic)"}, headers=auth)
+    client.patch("/api/v1/pollsters/kiis", json={"name": "Renamed (synthetic)"}, headers=if_match(client, "/api/v1/pollsters/kiis", auth))
 
     for url, etag in before.items():
         response = client.get(url, headers={"If-None-Match": etag})
@@ -100,7 +100,7 @@ def test_a_list_etag_changes_when_an_item_is_added(client, auth, world):
 
 def test_errors_and_writes_are_not_cached(client, auth, world):
     assert client.get("/api/v1/polls/999999").headers["Cache-Control"] == "no-store"
-    response = client.patch("/api/v1/sponsors/gazette", json={"notes": "x"}, headers=auth)
+    response = client.patch("/api/v1/sponsors/gazette", json={"notes": "x"}, headers=if_match(client, "/api/v1/sponsors/gazette", auth))
     assert response.headers["Cache-Control"] == "no-store"
 
 
@@ -127,25 +127,26 @@ WRITE_IDS = ["put-pollster", "patch-pollster", "put-sponsor", "patch-sponsor", "
 
 
 @pytest.mark.parametrize("index", range(len(WRITE_IDS)), ids=WRITE_IDS)
-def test_if_match_stale_is_412_then_current_succeeds(client, auth, world, index):
+def test_if_match_stale_is_412_then_current_succeeds(client, auth, admin, world, index):
     method, url, body = _writes(world["id"])[index]
+    key = admin if method == "DELETE" else auth
     stale = client.get(url).headers["ETag"]
     # someone else changes the resource in between
     field = "description" if "/series/" in url else "notes"
-    other = client.patch(url, json={field: "Someone else's change (synthetic)."}, headers=auth)
+    other = client.patch(url, json={field: "Someone else's change (synthetic)."}, headers=if_match(client, url, auth))
     assert other.status_code == 200, other.get_json()
     current = client.get(url)
     assert current.headers["ETag"] != stale
     before = row_counts(client.application)
 
-    response = client.open(url, method=method, json=body, headers={**auth, "If-Match": stale})
+    response = client.open(url, method=method, json=body, headers={**key, "If-Match": stale})
 
     problem = assert_problem(response, 412)
     assert "If-Match" in problem["detail"]
     assert client.get(url).get_json() == current.get_json(), "nothing changed"
     assert row_counts(client.application) == before
 
-    response = client.open(url, method=method, json=body, headers={**auth, "If-Match": current.headers["ETag"]})
+    response = client.open(url, method=method, json=body, headers={**key, "If-Match": current.headers["ETag"]})
 
     assert response.status_code in (200, 204), response.get_json()
     if method == "DELETE":
@@ -154,15 +155,31 @@ def test_if_match_stale_is_412_then_current_succeeds(client, auth, world, index)
     assert response.headers["ETag"] != current.headers["ETag"]
     assert client.get(url).headers["ETag"] == response.headers["ETag"], "a write answers with the new ETag"
 
-    response = client.open(url, method=method, json=body, headers={**auth, "If-Match": "*"})
-    assert response.status_code == 200, response.get_json()
+
+@pytest.mark.parametrize("index", range(len(WRITE_IDS)), ids=WRITE_IDS)
+def test_a_write_without_if_match_or_with_star_is_428(client, auth, admin, world, index):
+    method, url, body = _writes(world["id"])[index]
+    key = admin if method == "DELETE" else auth
+    current = client.get(url).get_json()
+    before = row_counts(client.application)
+
+    problem = assert_problem(client.open(url, method=method, json=body, headers=key), 428)
+    assert f"GET {url}" in problem["detail"] and "If-Match" in problem["detail"], "tells the client what to send"
+    problem = assert_problem(client.open(url, method=method, json=body, headers={**key, "If-Match": "*"}), 428)
+    assert "'If-Match: *' is not accepted" in problem["detail"]
+
+    assert client.get(url).get_json() == current, "nothing changed"
+    assert row_counts(client.application) == before
 
 
-def test_if_match_star_deletes(client, auth, world):
-    for method, url, body in _writes(world["id"]):
-        if method == "DELETE":
-            assert client.open(url, method=method, headers={**auth, "If-Match": "*"}).status_code == 204, url
-            assert client.get(url).status_code == (410 if url.startswith("/api/v1/polls/") else 404)
+def test_a_member_delete_without_if_match_is_428_naming_the_members_list(client, auth, world):
+    url = "/api/v1/series/peace/members"
+    question_id = world["questions"][0]["id"]
+    assert client.post(url, json={"question_id": question_id, "outcomes": {"closer": ["closer"]}}, headers=auth).status_code == 200
+
+    problem = assert_problem(client.delete(f"{url}/{question_id}", headers=auth), 428)
+    assert f"GET {url} " in problem["detail"]
+    assert len(client.get(url).get_json()) == 1
 
 
 def test_if_match_with_several_etags_and_weak_etags(client, auth, world):
@@ -177,7 +194,7 @@ def test_if_match_with_several_etags_and_weak_etags(client, auth, world):
 def test_a_rename_elsewhere_makes_a_poll_if_match_stale(client, auth, world):
     url = f"/api/v1/polls/{world['id']}"
     stale = client.get(url).headers["ETag"]
-    client.patch("/api/v1/pollsters/kiis", json={"name": "Renamed (synthetic)"}, headers=auth)
+    client.patch("/api/v1/pollsters/kiis", json={"name": "Renamed (synthetic)"}, headers=if_match(client, "/api/v1/pollsters/kiis", auth))
 
     assert_problem(client.patch(url, json={"notes": "x"}, headers={**auth, "If-Match": stale}), 412)
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from factories import poll_doc
+from factories import poll_doc, if_match
 
 SERIES_DOC = {"slug": "peace-closer", "title": "Trump's win brings peace closer",
               "outcomes": [{"code": "closer", "label": "Closer"}, {"code": "further", "label": "Further"}]}
@@ -93,7 +93,7 @@ def test_spec_etag_follows_the_data(client, auth, series):
     again = client.get("/api/v1/series/peace-closer/chart.vl.json", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.headers["ETag"] == etag
     assert client.get("/api/v1/series/peace-closer/chart.vl.json?lang=uk").headers["ETag"] != etag
-    client.patch("/api/v1/series/peace-closer", json={"title": "Renamed"}, headers=auth)
+    client.patch("/api/v1/series/peace-closer", json={"title": "Renamed"}, headers=if_match(client, "/api/v1/series/peace-closer", auth))
     changed = client.get("/api/v1/series/peace-closer/chart.vl.json", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.get_json()["title"]["text"] == "Renamed"
 

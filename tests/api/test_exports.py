@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from factories import assert_problem, create_pollster, poll_doc
+from factories import assert_problem, create_pollster, poll_doc, if_match
 
 URL = "/api/v1/series"
 SERIES = {
@@ -212,7 +212,7 @@ def test_datapackage_version_changes_when_a_poll_is_edited(client, auth, data):
     etag = download(client, "csv").headers["ETag"]
 
     poll = data["first"]
-    response = client.patch(f"/api/v1/polls/{poll['id']}", json={"sample_size": 1000}, headers=auth)
+    response = client.patch(f"/api/v1/polls/{poll['id']}", json={"sample_size": 1000}, headers=if_match(client, f"/api/v1/polls/{poll['id']}", auth))
     assert response.status_code == 200, response.get_json()
 
     after = client.get(f"{URL}/peace-closer/datapackage.json").get_json()["version"]

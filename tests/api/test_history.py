@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 
-from factories import assert_problem, create_pollster, make_key, poll_doc, simple_question, walk_pages
+from factories import assert_problem, create_pollster, make_key, poll_doc, simple_question, walk_pages, if_match
 
 URL = "/api/v1/polls"
 
@@ -36,7 +36,7 @@ def test_put_records_what_changed_and_why(client, auth, poll):
     doc = poll_doc(sample_size=1002)
     doc["questions"][0]["answers"][0]["pct"] = 16
 
-    response = client.put(f"{URL}/{poll['id']}?reason=corrected+per+pollster", json=doc, headers=auth)
+    response = client.put(f"{URL}/{poll['id']}?reason=corrected+per+pollster", json=doc, headers=if_match(client, f"{URL}/{poll['id']}?reason=corrected+per+pollster", auth))
 
     assert response.status_code == 200
     newest, first = history(client, poll["id"])["items"]
@@ -50,16 +50,16 @@ def test_put_records_what_changed_and_why(client, auth, poll):
 
 
 def test_patch_is_recorded_and_an_unchanged_put_records_nothing(client, auth, poll):
-    assert client.patch(f"{URL}/{poll['id']}", json={"notes": "Synthetic note"}, headers=auth).status_code == 200
+    assert client.patch(f"{URL}/{poll['id']}", json={"notes": "Synthetic note"}, headers=if_match(client, f"{URL}/{poll['id']}", auth)).status_code == 200
 
-    assert client.put(f"{URL}/{poll['id']}", json=poll_doc(notes="Synthetic note"), headers=auth).status_code == 200
+    assert client.put(f"{URL}/{poll['id']}", json=poll_doc(notes="Synthetic note"), headers=if_match(client, f"{URL}/{poll['id']}", auth)).status_code == 200
 
     body = history(client, poll["id"])
     assert body["total"] == 2, "the PUT of the same document wrote no revision"
     assert body["items"][0]["changes"] == [{"path": "/poll/notes", "from": None, "to": "Synthetic note"}]
 
 
-def test_delete_hides_the_poll_everywhere_and_keeps_its_history(client, auth, poll):
+def test_delete_hides_the_poll_everywhere_and_keeps_its_history(admin, client, auth, poll):
     series = {"slug": "peace", "title": "Synthetic: peace closer", "outcomes": [{"code": "closer", "label": "Closer"}]}
     assert client.post("/api/v1/series", json=series, headers=auth).status_code == 201
     question_id = poll["questions"][0]["id"]
@@ -67,13 +67,13 @@ def test_delete_hides_the_poll_everywhere_and_keeps_its_history(client, auth, po
     assert client.post("/api/v1/series/peace/members", json=member, headers=auth).status_code == 200
     assert client.get("/api/v1/series/peace/points").get_json()["total"] == 1
 
-    response = client.delete(f"{URL}/{poll['id']}?reason=duplicate+of+another+entry", headers=auth)
+    response = client.delete(f"{URL}/{poll['id']}?reason=duplicate+of+another+entry", headers=if_match(client, f"{URL}/{poll['id']}?reason=duplicate+of+another+entry", admin))
 
     assert response.status_code == 204
     gone = assert_problem(client.get(f"{URL}/{poll['id']}"), 410)
     assert f"/api/v1/polls/{poll['id']}/history" in gone["detail"]
-    assert_problem(client.put(f"{URL}/{poll['id']}", json=poll_doc(), headers=auth), 410)
-    assert_problem(client.patch(f"{URL}/{poll['id']}", json={"notes": "x"}, headers=auth), 410)
+    assert_problem(client.put(f"{URL}/{poll['id']}", json=poll_doc(), headers=if_match(client, f"{URL}/{poll['id']}", auth)), 410)
+    assert_problem(client.patch(f"{URL}/{poll['id']}", json={"notes": "x"}, headers=if_match(client, f"{URL}/{poll['id']}", auth)), 410)
     assert_problem(client.get(f"/api/v1/polls/{poll['id']}/intervals"), 410)
     assert client.get(URL).get_json()["total"] == 0
     assert client.get("/api/v1/series/peace/points").get_json()["total"] == 0
@@ -93,7 +93,7 @@ def test_series_membership_changes_are_revisions_of_the_poll(client, auth, poll)
     member = {"question_id": question_id, "outcomes": {"closer": ["closer"]}}
 
     assert client.post("/api/v1/series/peace/members", json=member, headers=auth).status_code == 200
-    assert client.delete(f"/api/v1/series/peace/members/{question_id}", headers=auth).status_code == 204
+    assert client.delete(f"/api/v1/series/peace/members/{question_id}", headers=if_match(client, f"/api/v1/series/peace/members/{question_id}", auth)).status_code == 204
 
     items = history(client, poll["id"])["items"]
     assert [i["action"] for i in items] == ["update", "update", "create"]
@@ -108,7 +108,7 @@ def test_series_membership_changes_are_revisions_of_the_poll(client, auth, poll)
 def test_history_pages_newest_first(client, auth, poll):
     for n in range(5):
         doc = poll_doc(sample_size=1000 + n)
-        assert client.put(f"{URL}/{poll['id']}", json=doc, headers=auth).status_code == 200
+        assert client.put(f"{URL}/{poll['id']}", json=doc, headers=if_match(client, f"{URL}/{poll['id']}", auth)).status_code == 200
 
     items, pages = walk_pages(client, f"{URL}/{poll['id']}/history", limit=2)
 
@@ -116,26 +116,26 @@ def test_history_pages_newest_first(client, auth, poll):
     assert len(pages) == 3 and pages[0]["total"] == 6
 
 
-def test_history_of_an_unknown_poll_is_404_and_bad_reason_is_refused(client, auth, poll):
+def test_history_of_an_unknown_poll_is_404_and_bad_reason_is_refused(admin, client, auth, poll):
     assert_problem(client.get(f"{URL}/424242/history"), 404)
     assert_problem(client.get(f"{URL}/{poll['id']}/history?cursor=nonsense"), 400)
     too_long = "x" * 501
-    body = assert_problem(client.put(f"{URL}/{poll['id']}?reason={too_long}", json=poll_doc(), headers=auth), 422)
+    body = assert_problem(client.put(f"{URL}/{poll['id']}?reason={too_long}", json=poll_doc(), headers=if_match(client, f"{URL}/{poll['id']}?reason={too_long}", auth)), 422)
     assert body["errors"][0]["parameter"] == "reason"
-    assert_problem(client.delete(f"{URL}/{poll['id']}?reson=typo", headers=auth), 422)
+    assert_problem(client.delete(f"{URL}/{poll['id']}?reson=typo", headers=if_match(client, f"{URL}/{poll['id']}?reson=typo", admin)), 422)
     assert history(client, poll["id"])["total"] == 1, "refused writes record nothing"
 
 
 def test_a_failed_write_records_nothing(client, auth, poll):
     doc = poll_doc(pollster="nobody")
 
-    assert_problem(client.put(f"{URL}/{poll['id']}", json=doc, headers=auth), 422)
+    assert_problem(client.put(f"{URL}/{poll['id']}", json=doc, headers=if_match(client, f"{URL}/{poll['id']}", auth)), 422)
 
     assert history(client, poll["id"])["total"] == 1
 
 
 def test_renaming_the_pollster_is_a_revision_of_its_polls(client, auth, poll):
-    response = client.patch("/api/v1/pollsters/kiis", json={"name": "KIIS (renamed)"}, headers=auth)
+    response = client.patch("/api/v1/pollsters/kiis", json={"name": "KIIS (renamed)"}, headers=if_match(client, "/api/v1/pollsters/kiis", auth))
     assert response.status_code == 200
 
     newest = history(client, poll["id"])["items"][0]
@@ -147,7 +147,7 @@ def test_adding_a_question_is_one_change_naming_it(client, auth, poll):
     doc = poll_doc()
     doc["questions"].append(simple_question(position=2))
 
-    assert client.put(f"{URL}/{poll['id']}", json=doc, headers=auth).status_code == 200
+    assert client.put(f"{URL}/{poll['id']}", json=doc, headers=if_match(client, f"{URL}/{poll['id']}", auth)).status_code == 200
 
     paths = [c["path"] for c in history(client, poll["id"])["items"][0]["changes"]]
     assert paths == ["/poll/questions/approve", "/question_ids/approve"]

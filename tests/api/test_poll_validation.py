@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from factories import (
+    if_match,
     assert_problem,
     error_parameters,
     error_pointers,
@@ -149,7 +150,7 @@ def test_remainder_flag_follows_a_patch_of_the_answers(client, auth, pollster):
     patched = client.patch(
         f"{URL}/{created['id']}",
         json={"questions": [simple_question(answers=[answer("approve", 45), answer("disapprove", 55)])]},
-        headers=auth,
+        headers=if_match(client, f"{URL}/{created['id']}", auth),
     ).get_json()
 
     assert patched["questions"][0]["remainder_not_reported"] is False
@@ -462,7 +463,7 @@ def test_put_with_an_invalid_document_changes_nothing(client, auth, poll):
     doc = poll_doc(field_end_date="2024-11-01", surprise=True)
     doc["questions"][0]["answers"][4]["pct"] = 71
 
-    body = assert_problem(client.put(f"{URL}/{poll['id']}", json=doc, headers=auth), 422)
+    body = assert_problem(client.put(f"{URL}/{poll['id']}", json=doc, headers=if_match(client, f"{URL}/{poll['id']}", auth)), 422)
 
     assert error_pointers(body) == {"/questions/0/answers", "/field_end_date", "/surprise"}
     assert client.get(f"{URL}/{poll['id']}").get_json() == before
@@ -472,7 +473,7 @@ def test_patch_with_invalid_questions_changes_nothing(client, auth, poll):
     before = client.get(f"{URL}/{poll['id']}").get_json()
     bad = simple_question(answers=[answer("yes", 70), answer("no", 70)])
 
-    body = assert_problem(client.patch(f"{URL}/{poll['id']}", json={"questions": [bad]}, headers=auth), 422)
+    body = assert_problem(client.patch(f"{URL}/{poll['id']}", json={"questions": [bad]}, headers=if_match(client, f"{URL}/{poll['id']}", auth)), 422)
 
     assert error_pointers(body) == {f"{Q0}/answers"}
     assert client.get(f"{URL}/{poll['id']}").get_json() == before

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from factories import (
+    if_match,
     KIIS_LIKE_POLL,
     assert_problem,
     create_pollster,
@@ -211,7 +212,7 @@ def test_put_replaces_the_document_and_keeps_question_and_answer_identity(client
     doc["questions"][0]["answers"][3]["pct"] = 4
     doc["questions"].append(simple_question())
 
-    response = client.put(f"{URL}/{poll['id']}", json=doc, headers=auth)
+    response = client.put(f"{URL}/{poll['id']}", json=doc, headers=if_match(client, f"{URL}/{poll['id']}", auth))
 
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
@@ -231,7 +232,7 @@ def test_put_drops_questions_and_answers_left_out(client, auth, poll):
     doc["questions"] = [simple_question()]
     before = row_counts(client.application)
 
-    body = client.put(f"{URL}/{poll['id']}", json=doc, headers=auth).get_json()
+    body = client.put(f"{URL}/{poll['id']}", json=doc, headers=if_match(client, f"{URL}/{poll['id']}", auth)).get_json()
 
     assert [q["code"] for q in body["questions"]] == ["approve"]
     after = row_counts(client.application)
@@ -240,33 +241,33 @@ def test_put_drops_questions_and_answers_left_out(client, auth, poll):
     assert after["answer_components"] == before["answer_components"] - 2
 
 
-def test_put_can_change_the_pollster_and_sponsors(client, auth, poll):
+def test_put_can_change_the_pollster_and_sponsors(admin, client, auth, poll):
     create_pollster(client, auth, "rating-group")
     create_sponsor(client, auth, "gazette")
 
     body = client.put(
-        f"{URL}/{poll['id']}", json=poll_doc(pollster="rating-group", sponsors=["gazette"]), headers=auth
+        f"{URL}/{poll['id']}", json=poll_doc(pollster="rating-group", sponsors=["gazette"]), headers=if_match(client, f"{URL}/{poll['id']}", auth)
     ).get_json()
 
     assert body["pollster"]["slug"] == "rating-group" and [s["slug"] for s in body["sponsors"]] == ["gazette"]
-    assert client.delete("/api/v1/pollsters/kiis", headers=auth).status_code == 204
+    assert client.delete("/api/v1/pollsters/kiis", headers=if_match(client, "/api/v1/pollsters/kiis", admin)).status_code == 204
 
 
 def test_put_needs_the_whole_document(client, auth, poll):
     before = client.get(f"{URL}/{poll['id']}").get_json()
 
-    body = assert_problem(client.put(f"{URL}/{poll['id']}", json={"sample_size": 10}, headers=auth), 422)
+    body = assert_problem(client.put(f"{URL}/{poll['id']}", json={"sample_size": 10}, headers=if_match(client, f"{URL}/{poll['id']}", auth)), 422)
 
     assert {"/pollster", "/field_start_date", "/field_end_date", "/country", "/population", "/questions"} <= error_pointers(body)
     assert client.get(f"{URL}/{poll['id']}").get_json() == before
 
 
 def test_put_unknown_poll_is_404(client, auth, pollster):
-    assert_problem(client.put(f"{URL}/424242", json=poll_doc(), headers=auth), 404)
+    assert_problem(client.put(f"{URL}/424242", json=poll_doc(), headers=if_match(client, f"{URL}/424242", auth)), 404)
 
 
 def test_patch_changes_only_the_fields_sent(client, auth, poll):
-    response = client.patch(f"{URL}/{poll['id']}", json={"sample_size": 2000, "notes": "Synthetic note."}, headers=auth)
+    response = client.patch(f"{URL}/{poll['id']}", json={"sample_size": 2000, "notes": "Synthetic note."}, headers=if_match(client, f"{URL}/{poll['id']}", auth))
 
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
@@ -276,7 +277,7 @@ def test_patch_changes_only_the_fields_sent(client, auth, poll):
 
 
 def test_patch_with_questions_replaces_all_questions(client, auth, poll):
-    body = client.patch(f"{URL}/{poll['id']}", json={"questions": [simple_question()]}, headers=auth).get_json()
+    body = client.patch(f"{URL}/{poll['id']}", json={"questions": [simple_question()]}, headers=if_match(client, f"{URL}/{poll['id']}", auth)).get_json()
 
     assert [q["code"] for q in body["questions"]] == ["approve"]
     assert body["questions"][0]["position"] == 1
@@ -287,10 +288,10 @@ def test_patch_is_checked_against_the_stored_document(client, auth, poll):
     """The merged document must satisfy the whole-document rules."""
     before = client.get(f"{URL}/{poll['id']}").get_json()
 
-    body = assert_problem(client.patch(f"{URL}/{poll['id']}", json={"field_end_date": "2024-12-01"}, headers=auth), 422)
+    body = assert_problem(client.patch(f"{URL}/{poll['id']}", json={"field_end_date": "2024-12-01"}, headers=if_match(client, f"{URL}/{poll['id']}", auth)), 422)
     assert error_pointers(body) == {"/field_end_date"}
 
-    body = assert_problem(client.patch(f"{URL}/{poll['id']}", json={"publication_date": "2024-12-16"}, headers=auth), 422)
+    body = assert_problem(client.patch(f"{URL}/{poll['id']}", json={"publication_date": "2024-12-16"}, headers=if_match(client, f"{URL}/{poll['id']}", auth)), 422)
     assert error_pointers(body) == {"/publication_date"}
 
     assert client.get(f"{URL}/{poll['id']}").get_json() == before
@@ -301,7 +302,7 @@ def test_patch_sample_size_below_a_question_base(client, auth, pollster):
     doc["questions"][0]["base_n"] = 985
     created = client.post(URL, json=doc, headers=auth).get_json()
 
-    body = assert_problem(client.patch(f"{URL}/{created['id']}", json={"sample_size": 900}, headers=auth), 422)
+    body = assert_problem(client.patch(f"{URL}/{created['id']}", json={"sample_size": 900}, headers=if_match(client, f"{URL}/{created['id']}", auth)), 422)
 
     assert error_pointers(body) == {"/questions/0/base_n"}
     assert client.get(f"{URL}/{created['id']}").get_json()["sample_size"] == 2000
@@ -309,24 +310,24 @@ def test_patch_sample_size_below_a_question_base(client, auth, pollster):
 
 def test_patch_rejects_unknown_and_invalid_fields(client, auth, poll):
     body = assert_problem(
-        client.patch(f"{URL}/{poll['id']}", json={"sample_sise": 10, "design_effect": 0.5}, headers=auth), 422
+        client.patch(f"{URL}/{poll['id']}", json={"sample_sise": 10, "design_effect": 0.5}, headers=if_match(client, f"{URL}/{poll['id']}", auth)), 422
     )
     assert error_pointers(body) == {"/sample_sise", "/design_effect"}
 
 
 def test_patch_to_unknown_pollster_is_422(client, auth, poll):
-    body = assert_problem(client.patch(f"{URL}/{poll['id']}", json={"pollster": "nobody"}, headers=auth), 422)
+    body = assert_problem(client.patch(f"{URL}/{poll['id']}", json={"pollster": "nobody"}, headers=if_match(client, f"{URL}/{poll['id']}", auth)), 422)
     assert error_pointers(body) == {"/pollster"}
 
 
 def test_patch_unknown_poll_is_404(client, auth, pollster):
-    assert_problem(client.patch(f"{URL}/424242", json={"notes": "x"}, headers=auth), 404)
+    assert_problem(client.patch(f"{URL}/424242", json={"notes": "x"}, headers=if_match(client, f"{URL}/424242", auth)), 404)
 
 
-def test_delete_hides_the_poll_but_keeps_its_rows(client, auth, poll):
+def test_delete_hides_the_poll_but_keeps_its_rows(admin, client, auth, poll):
     before = row_counts(client.application)
 
-    response = client.delete(f"{URL}/{poll['id']}", headers=auth)
+    response = client.delete(f"{URL}/{poll['id']}", headers=if_match(client, f"{URL}/{poll['id']}", admin))
 
     assert response.status_code == 204 and response.get_data() == b""
     after = row_counts(client.application)
@@ -335,7 +336,7 @@ def test_delete_hides_the_poll_but_keeps_its_rows(client, auth, poll):
     }, "a soft delete erases nothing"
     gone = assert_problem(client.get(f"{URL}/{poll['id']}"), 410)
     assert f"/api/v1/polls/{poll['id']}/history" in gone["detail"]
-    assert_problem(client.delete(f"{URL}/{poll['id']}", headers=auth), 410)
+    assert_problem(client.delete(f"{URL}/{poll['id']}", headers=if_match(client, f"{URL}/{poll['id']}", admin)), 410)
     assert client.get(URL).get_json()["total"] == 0
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from factories import assert_problem, create_pollster, error_pointers, poll_doc, row_counts
+from factories import assert_problem, create_pollster, error_pointers, poll_doc, row_counts, if_match
 
 URL = "/api/v1/pollsters"
 
@@ -101,7 +101,7 @@ def test_put_replaces_every_field_and_resets_the_ones_not_sent(client, auth):
     client.post(URL, json=FULL, headers=auth)
 
     response = client.put(
-        f"{URL}/synthetic-research", json={"slug": "synthetic-research", "name": "Renamed"}, headers=auth
+        f"{URL}/synthetic-research", json={"slug": "synthetic-research", "name": "Renamed"}, headers=if_match(client, f"{URL}/synthetic-research", auth)
     )
 
     assert response.status_code == 200, response.get_json()
@@ -114,7 +114,7 @@ def test_put_replaces_every_field_and_resets_the_ones_not_sent(client, auth):
 
 def test_put_validates_like_post(client, auth):
     client.post(URL, json=FULL, headers=auth)
-    body = assert_problem(client.put(f"{URL}/synthetic-research", json={"slug": "synthetic-research"}, headers=auth), 422)
+    body = assert_problem(client.put(f"{URL}/synthetic-research", json={"slug": "synthetic-research"}, headers=if_match(client, f"{URL}/synthetic-research", auth)), 422)
     assert error_pointers(body) == {"/name"}
     assert client.get(f"{URL}/synthetic-research").get_json()["name"] == FULL["name"]
 
@@ -122,7 +122,7 @@ def test_put_validates_like_post(client, auth):
 def test_put_can_rename_the_slug(client, auth):
     client.post(URL, json=FULL, headers=auth)
 
-    response = client.put(f"{URL}/synthetic-research", json={**FULL, "slug": "synthetic-2"}, headers=auth)
+    response = client.put(f"{URL}/synthetic-research", json={**FULL, "slug": "synthetic-2"}, headers=if_match(client, f"{URL}/synthetic-research", auth))
 
     assert response.status_code == 200
     assert client.get(f"{URL}/synthetic-2").status_code == 200
@@ -130,13 +130,13 @@ def test_put_can_rename_the_slug(client, auth):
 
 
 def test_put_unknown_is_404(client, auth):
-    assert_problem(client.put(f"{URL}/nobody", json=FULL, headers=auth), 404)
+    assert_problem(client.put(f"{URL}/nobody", json=FULL, headers=if_match(client, f"{URL}/nobody", auth)), 404)
 
 
 def test_patch_changes_only_the_fields_sent(client, auth):
     created = client.post(URL, json=FULL, headers=auth).get_json()
 
-    response = client.patch(f"{URL}/synthetic-research", json={"notes": "Changed (synthetic)."}, headers=auth)
+    response = client.patch(f"{URL}/synthetic-research", json={"notes": "Changed (synthetic)."}, headers=if_match(client, f"{URL}/synthetic-research", auth))
 
     assert response.status_code == 200
     body = response.get_json()
@@ -150,7 +150,7 @@ def test_patch_rejects_invalid_and_unknown_fields(client, auth):
     client.post(URL, json=FULL, headers=auth)
 
     body = assert_problem(
-        client.patch(f"{URL}/synthetic-research", json={"country": "XXX", "nickname": "s"}, headers=auth), 422
+        client.patch(f"{URL}/synthetic-research", json={"country": "XXX", "nickname": "s"}, headers=if_match(client, f"{URL}/synthetic-research", auth)), 422
     )
 
     assert error_pointers(body) == {"/country", "/nickname"}
@@ -161,34 +161,34 @@ def test_patch_to_a_taken_slug_is_a_conflict(client, auth):
     create_pollster(client, auth, "kiis")
     create_pollster(client, auth, "rating-group")
 
-    body = assert_problem(client.patch(f"{URL}/rating-group", json={"slug": "kiis"}, headers=auth), 409)
+    body = assert_problem(client.patch(f"{URL}/rating-group", json={"slug": "kiis"}, headers=if_match(client, f"{URL}/rating-group", auth)), 409)
 
     assert error_pointers(body) == {"/slug"}
     assert client.get(f"{URL}/rating-group").status_code == 200
 
 
 def test_patch_unknown_is_404(client, auth):
-    assert_problem(client.patch(f"{URL}/nobody", json={"notes": "x"}, headers=auth), 404)
+    assert_problem(client.patch(f"{URL}/nobody", json={"notes": "x"}, headers=if_match(client, f"{URL}/nobody", auth)), 404)
 
 
-def test_delete_removes_it(client, auth):
+def test_delete_removes_it(admin, client, auth):
     create_pollster(client, auth, "kiis")
 
-    response = client.delete(f"{URL}/kiis", headers=auth)
+    response = client.delete(f"{URL}/kiis", headers=if_match(client, f"{URL}/kiis", admin))
 
     assert response.status_code == 204 and response.get_data() == b""
     assert_problem(client.get(f"{URL}/kiis"), 404)
-    assert_problem(client.delete(f"{URL}/kiis", headers=auth), 404)
+    assert_problem(client.delete(f"{URL}/kiis", headers=if_match(client, f"{URL}/kiis", admin)), 404)
 
 
-def test_delete_is_refused_while_polls_refer_to_it(client, auth):
+def test_delete_is_refused_while_polls_refer_to_it(admin, client, auth):
     create_pollster(client, auth, "kiis")
     create_pollster(client, auth, "partner")
     client.post("/api/v1/polls", json=poll_doc(partner_pollsters=["partner"]), headers=auth)
     before = row_counts(client.application)
 
-    assert_problem(client.delete(f"{URL}/kiis", headers=auth), 409)
-    assert_problem(client.delete(f"{URL}/partner", headers=auth), 409)
+    assert_problem(client.delete(f"{URL}/kiis", headers=if_match(client, f"{URL}/kiis", admin)), 409)
+    assert_problem(client.delete(f"{URL}/partner", headers=if_match(client, f"{URL}/partner", admin)), 409)
 
     assert row_counts(client.application) == before
 

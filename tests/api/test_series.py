@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from factories import (
+    if_match,
     assert_problem,
     create_pollster,
     error_parameters,
@@ -100,17 +101,17 @@ def test_duplicate_series_slug_is_409(client, auth, series):
     assert error_pointers(body) == {"/slug"}
 
 
-def test_unknown_series_is_404(client, auth):
+def test_unknown_series_is_404(admin, client, auth):
     assert_problem(client.get(f"{URL}/nothing"), 404)
     assert_problem(client.get(f"{URL}/nothing/points"), 404)
     assert_problem(client.get(f"{URL}/nothing/members"), 404)
-    assert_problem(client.patch(f"{URL}/nothing", json={"title": "x"}, headers=auth), 404)
-    assert_problem(client.delete(f"{URL}/nothing", headers=auth), 404)
+    assert_problem(client.patch(f"{URL}/nothing", json={"title": "x"}, headers=if_match(client, f"{URL}/nothing", auth)), 404)
+    assert_problem(client.delete(f"{URL}/nothing", headers=if_match(client, f"{URL}/nothing", admin)), 404)
     assert_problem(add_member(client, auth, 1, {"closer": ["x"]}, slug="nothing"), 404)
 
 
 def test_patch_series(client, auth, series):
-    response = client.patch(f"{URL}/peace-closer", json={"title": "Synthetic: renamed", "tags": ["war"], "country": None}, headers=auth)
+    response = client.patch(f"{URL}/peace-closer", json={"title": "Synthetic: renamed", "tags": ["war"], "country": None}, headers=if_match(client, f"{URL}/peace-closer", auth))
 
     assert response.status_code == 200
     body = response.get_json()
@@ -120,7 +121,7 @@ def test_patch_series(client, auth, series):
 
 def test_patch_series_rejects_unknown_or_invalid_fields(client, auth, series):
     for change, pointer in [({"slug": "other"}, "/slug"), ({"outcomes": []}, "/outcomes"), ({"title": ""}, "/title")]:
-        assert error_pointers(assert_problem(client.patch(f"{URL}/peace-closer", json=change, headers=auth), 422)) == {pointer}
+        assert error_pointers(assert_problem(client.patch(f"{URL}/peace-closer", json=change, headers=if_match(client, f"{URL}/peace-closer", auth)), 422)) == {pointer}
     assert client.get(f"{URL}/peace-closer").get_json()["title"] == PEACE["title"]
 
 
@@ -137,10 +138,10 @@ def test_list_series_with_filters(client, auth, series):
     assert error_parameters(assert_problem(client.get(f"{URL}?country=Russia"), 422)) == {"country"}
 
 
-def test_delete_series_keeps_its_polls(client, auth, member, poll):
+def test_delete_series_keeps_its_polls(admin, client, auth, member, poll):
     before = row_counts(client.application)
 
-    assert client.delete(f"{URL}/peace-closer", headers=auth).status_code == 204
+    assert client.delete(f"{URL}/peace-closer", headers=if_match(client, f"{URL}/peace-closer", admin)).status_code == 204
 
     after = row_counts(client.application)
     assert after["series"] == after["series_outcomes"] == after["series_members"] == after["series_mappings"] == 0
@@ -280,14 +281,14 @@ def test_member_errors_are_422_naming_the_field(client, auth, series, poll):
 def test_delete_member(client, auth, member, poll):
     question_id = poll["questions"][0]["id"]
 
-    assert client.delete(f"{URL}/peace-closer/members/{question_id}", headers=auth).status_code == 204
+    assert client.delete(f"{URL}/peace-closer/members/{question_id}", headers=if_match(client, f"{URL}/peace-closer/members/{question_id}", auth)).status_code == 204
 
     assert client.get(f"{URL}/peace-closer/members").get_json() == []
     assert client.get(f"{URL}/peace-closer/points").get_json() == {"items": [], "next_cursor": None, "total": 0}
     assert client.get(f"{URL}/peace-closer").get_json()["poll_count"] == 0
     assert row_counts(client.application)["series_mappings"] == 0
-    assert_problem(client.delete(f"{URL}/peace-closer/members/{question_id}", headers=auth), 404)
-    assert_problem(client.delete(f"{URL}/nothing/members/{question_id}", headers=auth), 404)
+    assert_problem(client.delete(f"{URL}/peace-closer/members/{question_id}", headers=if_match(client, f"{URL}/peace-closer/members/{question_id}", auth)), 404)
+    assert_problem(client.delete(f"{URL}/nothing/members/{question_id}", headers=if_match(client, f"{URL}/nothing/members/{question_id}", auth)), 404)
 
 
 def test_editing_a_poll_keeps_its_series_mapping(client, auth, member, poll):
@@ -296,14 +297,14 @@ def test_editing_a_poll_keeps_its_series_mapping(client, auth, member, poll):
     doc["questions"][0]["answers"][4]["pct"] = 39
     doc["questions"][0]["answers"][5]["pct"] = 46
 
-    assert client.put(f"/api/v1/polls/{poll['id']}", json=doc, headers=auth).status_code == 200
+    assert client.put(f"/api/v1/polls/{poll['id']}", json=doc, headers=if_match(client, f"/api/v1/polls/{poll['id']}", auth)).status_code == 200
 
     rows = {r["outcome"]: r["pct"] for r in client.get(f"{URL}/peace-closer/points").get_json()["items"]}
     assert rows == {"closer": 46, "further": 14, "undecided": 39}
 
 
-def test_deleting_a_poll_removes_it_from_its_series(client, auth, member, poll):
-    assert client.delete(f"/api/v1/polls/{poll['id']}", headers=auth).status_code == 204
+def test_deleting_a_poll_removes_it_from_its_series(admin, client, auth, member, poll):
+    assert client.delete(f"/api/v1/polls/{poll['id']}", headers=if_match(client, f"/api/v1/polls/{poll['id']}", admin)).status_code == 204
 
     assert client.get(f"{URL}/peace-closer/points").get_json()["total"] == 0
     assert client.get(f"{URL}/peace-closer/members").get_json() == []
@@ -314,7 +315,7 @@ def test_dropping_a_mapped_answer_from_a_poll_drops_it_from_the_points(client, a
     doc = poll_doc()
     doc["questions"][0]["answers"] = [a for a in doc["questions"][0]["answers"] if a["code"] != "significantly_further"]
 
-    assert client.put(f"/api/v1/polls/{poll['id']}", json=doc, headers=auth).status_code == 200
+    assert client.put(f"/api/v1/polls/{poll['id']}", json=doc, headers=if_match(client, f"/api/v1/polls/{poll['id']}", auth)).status_code == 200
 
     rows = {r["outcome"]: r["pct"] for r in client.get(f"{URL}/peace-closer/points").get_json()["items"]}
     assert rows == {"closer": 45, "further": 9, "undecided": 40}

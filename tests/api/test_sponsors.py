@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from factories import assert_problem, create_sponsor, error_pointers, poll_doc, row_counts
+from factories import assert_problem, create_sponsor, error_pointers, poll_doc, row_counts, if_match
 
 URL = "/api/v1/sponsors"
 
@@ -69,7 +69,7 @@ def test_list_ordered_by_slug_with_country_filter(client, auth):
 def test_put_replaces_and_resets_fields_not_sent(client, auth):
     client.post(URL, json=FULL, headers=auth)
 
-    response = client.put(f"{URL}/synthetic-gazette", json={"slug": "synthetic-gazette", "name": "Renamed"}, headers=auth)
+    response = client.put(f"{URL}/synthetic-gazette", json={"slug": "synthetic-gazette", "name": "Renamed"}, headers=if_match(client, f"{URL}/synthetic-gazette", auth))
 
     assert response.status_code == 200
     body = response.get_json()
@@ -79,24 +79,24 @@ def test_put_replaces_and_resets_fields_not_sent(client, auth):
 def test_patch_changes_only_the_fields_sent(client, auth):
     client.post(URL, json=FULL, headers=auth)
 
-    body = client.patch(f"{URL}/synthetic-gazette", json={"country": "IE"}, headers=auth).get_json()
+    body = client.patch(f"{URL}/synthetic-gazette", json={"country": "IE"}, headers=if_match(client, f"{URL}/synthetic-gazette", auth)).get_json()
 
     assert body["country"] == "IE"
     assert {k: body[k] for k in FULL if k != "country"} == {k: v for k, v in FULL.items() if k != "country"}
 
 
 def test_patch_and_put_unknown_are_404(client, auth):
-    assert_problem(client.patch(f"{URL}/nobody", json={"name": "x"}, headers=auth), 404)
-    assert_problem(client.put(f"{URL}/nobody", json=FULL, headers=auth), 404)
+    assert_problem(client.patch(f"{URL}/nobody", json={"name": "x"}, headers=if_match(client, f"{URL}/nobody", auth)), 404)
+    assert_problem(client.put(f"{URL}/nobody", json=FULL, headers=if_match(client, f"{URL}/nobody", auth)), 404)
 
 
-def test_delete(client, auth):
+def test_delete(admin, client, auth):
     create_sponsor(client, auth, "gazette")
-    assert client.delete(f"{URL}/gazette", headers=auth).status_code == 204
+    assert client.delete(f"{URL}/gazette", headers=if_match(client, f"{URL}/gazette", admin)).status_code == 204
     assert_problem(client.get(f"{URL}/gazette"), 404)
 
 
-def test_poll_lists_its_sponsors_and_delete_is_refused_while_used(client, auth, pollster):
+def test_poll_lists_its_sponsors_and_delete_is_refused_while_used(admin, client, auth, pollster):
     create_sponsor(client, auth, "gazette", name="The Synthetic Gazette")
     create_sponsor(client, auth, "alpha-tv", name="Alpha TV (synthetic)")
     poll = client.post(
@@ -107,20 +107,20 @@ def test_poll_lists_its_sponsors_and_delete_is_refused_while_used(client, auth, 
         {"slug": "alpha-tv", "name": "Alpha TV (synthetic)"},
         {"slug": "gazette", "name": "The Synthetic Gazette"},
     ]
-    assert_problem(client.delete(f"{URL}/gazette", headers=auth), 409)
+    assert_problem(client.delete(f"{URL}/gazette", headers=if_match(client, f"{URL}/gazette", admin)), 409)
     assert client.get(f"{URL}/gazette").status_code == 200
 
     # A deleted poll keeps its row and history (it can be restored), so it still refers to the sponsor.
-    assert client.delete(f"/api/v1/polls/{poll['id']}", headers=auth).status_code == 204
-    assert_problem(client.delete(f"{URL}/gazette", headers=auth), 409)
-    assert client.delete(f"{URL}/alpha-tv", headers=auth).status_code == 409
+    assert client.delete(f"/api/v1/polls/{poll['id']}", headers=if_match(client, f"/api/v1/polls/{poll['id']}", admin)).status_code == 204
+    assert_problem(client.delete(f"{URL}/gazette", headers=if_match(client, f"{URL}/gazette", admin)), 409)
+    assert client.delete(f"{URL}/alpha-tv", headers=if_match(client, f"{URL}/alpha-tv", admin)).status_code == 409
 
 
 def test_renaming_a_sponsor_shows_in_its_polls(client, auth, pollster):
     create_sponsor(client, auth, "gazette")
     poll = client.post("/api/v1/polls", json=poll_doc(sponsors=["gazette"]), headers=auth).get_json()
 
-    client.patch(f"{URL}/gazette", json={"name": "The Renamed Gazette"}, headers=auth)
+    client.patch(f"{URL}/gazette", json={"name": "The Renamed Gazette"}, headers=if_match(client, f"{URL}/gazette", auth))
 
     assert client.get(f"/api/v1/polls/{poll['id']}").get_json()["sponsors"] == [
         {"slug": "gazette", "name": "The Renamed Gazette"}

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import pollapp.stats.trend as stats_trend
-from factories import assert_problem, error_parameters
+from factories import assert_problem, error_parameters, if_match
 from pollapp.schemas.statistics import GridRowSchema
 from pollapp.services.stats_inputs import DATE, PCT, TREND_METHODS, frame_records
 from pollapp.services.statistics import GRID_COLUMNS
@@ -266,9 +266,9 @@ def test_repeat_request_is_served_from_the_cache_and_a_put_invalidates_it(client
     assert row["pct"] == 60 and question["answers"][0]["pct"] != 60
 
 
-def test_other_writes_invalidate_too(client, auth, world, fit_calls):
+def test_other_writes_invalidate_too(admin, client, auth, world, fit_calls):
     trend(client, "?outcome=approve")
-    assert client.delete(f"/api/v1/polls/{world[0]['id']}", headers=auth).status_code == 204
+    assert client.delete(f"/api/v1/polls/{world[0]['id']}", headers=if_match(client, f"/api/v1/polls/{world[0]['id']}", admin)).status_code == 204
     body = trend(client, "?outcome=approve").get_json()
     assert len(fit_calls) == 2 and body["n_polls_included"] == 11
     add_poll(client, auth, pollster="beta", start=dt.date(2024, 2, 1), approve=37)

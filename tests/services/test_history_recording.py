@@ -124,14 +124,14 @@ def test_cli_reason_is_limited(runner):
     assert result.exit_code == 1 and "--reason" in result.output
 
 
-def test_an_upsert_of_a_deleted_polls_natural_key_restores_it(app, client, auth, pollster):
-    from factories import poll_doc
+def test_an_upsert_of_a_deleted_polls_natural_key_restores_it(admin, app, client, auth, pollster):
+    from factories import poll_doc, if_match
 
     from pollapp.services import polls
 
     doc = poll_doc(source="synthetic-file", source_id="row-1")
     created = client.post("/api/v1/polls", json=doc, headers=auth).get_json()
-    assert client.delete(f"/api/v1/polls/{created['id']}", headers=auth).status_code == 204
+    assert client.delete(f"/api/v1/polls/{created['id']}", headers=if_match(client, f"/api/v1/polls/{created['id']}", admin)).status_code == 204
     with app.app_context():
         from pollapp.schemas.polls import PollInSchema
 

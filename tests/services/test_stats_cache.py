@@ -18,6 +18,8 @@ from pollapp.extensions import db
 from pollapp.services import statistics
 from pollapp.services import stats_inputs as si
 from pollapp.services.cache import LRUCache
+
+from factories import if_match
 from stats_support import SERIES, add_poll, approval_question, build_world, put_poll
 
 
@@ -139,7 +141,7 @@ def version(app):
         return statistics.series_version(db.session, SERIES).digest
 
 
-def test_data_version_changes_with_every_write_that_matters(app, client, auth, world):
+def test_data_version_changes_with_every_write_that_matters(admin, app, client, auth, world):
     v0 = version(app)
     assert version(app) == v0, "stable between reads"
     client.get(f"/api/v1/series/{SERIES}/trend?outcome=approve&min_polls=2")
@@ -155,15 +157,15 @@ def test_data_version_changes_with_every_write_that_matters(app, client, auth, w
     assert v2 != v1
 
     question_id = poll["questions"][0]["id"]
-    assert client.delete(f"/api/v1/series/{SERIES}/members/{question_id}", headers=auth).status_code == 204
+    assert client.delete(f"/api/v1/series/{SERIES}/members/{question_id}", headers=if_match(client, f"/api/v1/series/{SERIES}/members/{question_id}", auth)).status_code == 204
     v3 = version(app)
     assert v3 == v1, "a content hash: taking the added poll out again gives the data of v1 again"
 
-    assert client.delete(f"/api/v1/polls/{world[1]['id']}", headers=auth).status_code == 204
+    assert client.delete(f"/api/v1/polls/{world[1]['id']}", headers=if_match(client, f"/api/v1/polls/{world[1]['id']}", admin)).status_code == 204
     v4 = version(app)
     assert v4 not in (v0, v1, v2)
 
-    renamed = client.patch("/api/v1/pollsters/beta", json={"name": "Renamed synthetic beta"}, headers=auth)
+    renamed = client.patch("/api/v1/pollsters/beta", json={"name": "Renamed synthetic beta"}, headers=if_match(client, "/api/v1/pollsters/beta", auth))
     assert renamed.status_code == 200, renamed.get_json()
     assert version(app) != v4
 
