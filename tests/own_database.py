@@ -21,11 +21,12 @@ SERVER_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 
 @contextlib.contextmanager
-def migrated_app(directory: Path, label: str, **config: Any) -> Iterator[Flask]:
-    """An app whose database has been made by the migrations (``flask db upgrade``), as ``make run`` does."""
+def migrated_app(directory: Path, label: str, *, sqlite: bool = False, **config: Any) -> Iterator[Flask]:
+    """An app whose database has been made by the migrations (``flask db upgrade``), as ``make run`` does;
+    ``sqlite=True``: a SQLite file even when the suite runs on a server (cross-database tests)."""
     settings: dict[str, Any] = {"TESTING": True, **config}
     schema = admin = None
-    if SERVER_URL and not SERVER_URL.startswith("sqlite"):
+    if SERVER_URL and not SERVER_URL.startswith("sqlite") and not sqlite:
         schema = f"{label}_{uuid.uuid4().hex[:12]}"
         admin = create_engine(SERVER_URL)
         with admin.begin() as conn:
