@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from pollapp import create_app
 from pollapp.extensions import db
@@ -48,3 +48,17 @@ def migrated_app(directory: Path, label: str, *, sqlite: bool = False, **config:
             with admin.begin() as conn:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             admin.dispose()
+
+
+def table_contents(app: Flask) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (but alembic_version), all columns, in primary-key order: what a backup
+    must reproduce and a killed import must leave untouched."""
+    from pollapp.services import backup_format
+
+    with app.app_context():
+        contents = {
+            t.name: [tuple(row) for row in db.session.execute(select(t).order_by(*t.primary_key.columns))]
+            for t in backup_format.tables()
+        }
+        db.session.remove()
+    return contents

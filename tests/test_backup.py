@@ -19,7 +19,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from factories import make_key, poll_doc
-from own_database import SERVER_URL, migrated_app
+from own_database import SERVER_URL, migrated_app, table_contents
 from pollapp.extensions import db
 from pollapp.models import Poll
 from pollapp.services import backup_format
@@ -27,17 +27,6 @@ from pollapp.services import backup_format
 DATA = Path(__file__).resolve().parent.parent / "data"
 ON_SERVER = bool(SERVER_URL) and not SERVER_URL.startswith("sqlite")
 EDITED_NOTES = "Виправлено після публікації звіту:\n«рядок 2», з лапками \"й\" комами, та 'апострофом'"
-
-
-def table_contents(app: Flask) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table (but alembic_version), all columns, in primary-key order."""
-    with app.app_context():
-        contents = {
-            t.name: [tuple(row) for row in db.session.execute(select(t).order_by(*t.primary_key.columns))]
-            for t in backup_format.tables()
-        }
-        db.session.remove()
-    return contents
 
 
 def api_answers(app: Flask, poll_ids: list[int]) -> dict[str, Any]:
