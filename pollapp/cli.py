@@ -1,4 +1,4 @@
-"""Command-line edges: ``flask data load DIR``, ``flask data import FILE`` and ``flask keys create|list|revoke``."""
+"""Command-line edges: ``flask data load DIR``, ``flask data import FILE``, ``flask data dump|restore FILE`` and ``flask keys create|list|revoke``."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pollapp.schemas.errors import webargs_errors
 from pollapp.schemas.imports import import_validators
 from pollapp.schemas.polls import PollInSchema
 from pollapp.schemas.series import SeriesInSchema
-from pollapp.services import history, imports, keys, seed
+from pollapp.services import backup, history, imports, keys, seed
 from pollapp.services.keys import SCOPES
 
 data_cli = AppGroup("data", help="Load and manage poll data.")
@@ -104,6 +104,36 @@ def import_data(file: Path, fmt: str, series_slug: str | None, dry_run: bool, re
         click.echo(line)
     if dry_run:
         click.echo("dry run: nothing was written.")
+
+
+@data_cli.command("dump")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def dump_data(file: Path) -> None:
+    """Write the whole database to FILE, a zip data package (datapackage.json + one JSON Lines file
+    per table; docs/backup.md). FILE is replaced only once the archive is complete."""
+    try:
+        report = backup.dump(db.session, file)
+    except DomainError as exc:
+        _fail(exc)
+    finally:
+        db.session.rollback()  # read only: end the snapshot transaction
+    for line in report.lines():
+        click.echo(line)
+
+
+@data_cli.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore_data(file: Path) -> None:
+    """Rebuild the database of archive FILE (from `flask data dump`) in this EMPTY database, which
+    `flask db upgrade` has brought to the archive's revision. Checks every checksum first; all or nothing."""
+    try:
+        report = backup.restore(db.session, file)
+    except DomainError as exc:
+        db.session.rollback()
+        _fail(exc)
+    db.session.commit()
+    for line in report.lines():
+        click.echo(line)
 
 
 @data_cli.command("history-baseline")

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, Select, and_, cast, delete, exists, func, literal, or_, select
+from sqlalchemy import Integer, String, Select, Table, and_, cast, delete, exists, func, inspect, literal, or_, select, text
 from sqlalchemy.orm import Session, defer, selectinload
 
 from pollapp.models import (
@@ -862,3 +862,41 @@ def series_snapshots_as_of(session: Session, series_id: int, as_of: dt.datetime)
         latest, and_(PollRevision.poll_id == latest.c.poll_id, PollRevision.revision == latest.c.revision)
     )
     return list(session.scalars(query))
+
+
+# ---------------------------------------------------------------- backups (whole tables)
+
+
+def table_rows(session: Session, table: Table, batch: int = 2000) -> Iterator[Any]:
+    """Every row of ``table`` in primary-key order, fetched ``batch`` at a time (a server-side cursor
+    on PostgreSQL), so a dump's memory does not grow with the table."""
+    query = select(table).order_by(*table.primary_key.columns)
+    yield from session.execute(query, execution_options={"yield_per": batch})
+
+
+def alembic_revision(session: Session) -> str | None:
+    """The migration the database is at (None: not made by the migrations)."""
+    if not inspect(session.connection()).has_table("alembic_version"):
+        return None
+    return session.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
+
+
+def tables_with_rows(session: Session, tables: Sequence[Table]) -> list[str]:
+    return [t.name for t in tables if session.execute(select(exists().select_from(t))).scalar()]
+
+
+def reset_sequences(session: Session, tables: Sequence[Table]) -> None:
+    """After rows were inserted with their ids, move each PostgreSQL id sequence past the largest id so
+    the next row gets a fresh one (SQLite picks max(rowid)+1 by itself)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        columns = list(table.primary_key.columns)
+        if len(columns) != 1 or not columns[0].autoincrement or not isinstance(columns[0].type, Integer):
+            continue
+        column = columns[0].name
+        session.execute(
+            text(f'SELECT setval(pg_get_serial_sequence(:table, :column), coalesce(max("{column}"), 0) + 1, false) '
+                 f'FROM "{table.name}"'),
+            {"table": table.name, "column": column},
+        )  # fmt: skip
