@@ -844,3 +844,17 @@ def series_snapshots_as_of(session: Session, series_id: int, as_of: dt.datetime)
         latest, and_(PollRevision.poll_id == latest.c.poll_id, PollRevision.revision == latest.c.revision)
     )
     return list(session.scalars(query))
+
+
+def database_answers(session: Session) -> bool:
+    """``SELECT 1`` (readiness probe); raises the driver's error when the database is unreachable."""
+    from sqlalchemy import text
+
+    return session.execute(text("SELECT 1")).scalar() == 1
+
+
+def schema_revision(session: Session) -> str | None:
+    """The Alembic revision the database is at (None: never migrated, e.g. made by ``create_all``)."""
+    from alembic.migration import MigrationContext
+
+    return MigrationContext.configure(session.connection()).get_current_revision()
