@@ -45,5 +45,5 @@ def register(app: Flask) -> None:
     app.after_request(_no_cors_for_writes)  # registered first: runs after Flask-Cors' own hook
     cors.init_app(
         app, resources=PUBLIC_READS, origins="*", methods=list(READ_METHODS), expose_headers=EXPOSED,
-        supports_credentials=False, max_age=86400,
+        send_wildcard=True, supports_credentials=False, max_age=86400,
     )
