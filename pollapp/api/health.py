@@ -55,6 +55,6 @@ class Readyz(MethodView):
         result = health.readiness(db.session, current_app.extensions["migrate"].directory)
         if not result.ready:
             return problem_response(
-                503, f"Not ready: {result.detail}", headers={"Retry-After": "5"}
+                503, f"Not ready. {result.detail}", headers={"Retry-After": "5"}
             )
         return {"status": "ready", "checks": {"database": "ok", "migrations": "ok"}}, 200, NO_STORE
