@@ -18,7 +18,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 CHROMIUM ?= /usr/bin/chromium
 export POLLAPP_CHROMIUM := $(CHROMIUM)
 
-.PHONY: run test install migrate load lint bench clean help chromium
+.PHONY: run test install migrate load lint bench clean help chromium redis
 
 help:
 	@echo "make run    set up everything and serve on http://$(HOST):$(PORT)"
@@ -51,7 +51,14 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
-test: lint chromium
+# The rate-limit tests start a throwaway redis-server of their own (tests/redis_server.py).
+redis:
+	@if ! command -v redis-server >/dev/null 2>&1; then \
+		echo "== installing redis-server for the rate-limit tests (apt-get install redis-server)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	fi
+
+test: lint chromium redis
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on $${TEST_DATABASE_URL%%:*} (TEST_DATABASE_URL), statistics tests excluded: they use no database"; \

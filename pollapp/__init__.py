@@ -19,6 +19,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # keep the schemas' field order: id and names first, as documented
     _register_extensions(app)
     _register_blueprints(app)
+    _register_web(app)
     _register_commands(app)
     return app
 
@@ -66,6 +67,12 @@ def _register_blueprints(app: Flask) -> None:
 
     register_api(app)
     register_embed(app)
+
+
+def _register_web(app: Flask) -> None:
+    from pollapp.web import register_web
+
+    register_web(app)  # proxy, rate limits, CORS, security headers (after the blueprints: see pollapp.web)
 
 
 def _register_commands(app: Flask) -> None:

@@ -9,6 +9,9 @@ Environment variables (all optional):
 ``SECRET_KEY``
     Flask's secret. A random per-process value is used when unset (pollapp keeps no sessions,
     so nothing breaks, but set it in production so several workers agree).
+``REDIS_URL``
+    Optional ``redis://host:port/db``: rate-limit counters are kept there, so that several app
+    instances share them (default: in each process's memory).
 ``POLLAPP_*``
     Any other setting, e.g. ``POLLAPP_PUBLIC_MAX_AGE=120`` (parsed as JSON when possible).
 """
@@ -52,6 +55,13 @@ DEFAULTS: dict[str, Any] = {
     # Idempotency-Key records (seconds): kept a day; an attempt silent this long is presumed dead
     "IDEMPOTENCY_TTL": 24 * 3600,
     "IDEMPOTENCY_LOCK_TIMEOUT": 300,
+    # HTTP edge (pollapp.web): reverse proxies trusted for X-Forwarded-*, rate limits (limits strings)
+    "PROXY_COUNT": 0,
+    "RATELIMIT_ENABLED": True,
+    "LIMIT_ANONYMOUS_READS": "120/minute",
+    "LIMIT_KEY_READS": "600/minute",
+    "LIMIT_WRITES": "60/minute",
+    "LIMIT_IMPORTS": "10/minute",
 }
 
 
@@ -68,6 +78,8 @@ def load_config(app, overrides: Mapping[str, Any] | None = None) -> None:
     app.config.update(DEFAULTS)
     app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or secrets.token_hex(32)
     app.config.from_prefixed_env("POLLAPP")
+    if os.environ.get("REDIS_URL"):
+        app.config["REDIS_URL"] = os.environ["REDIS_URL"]
     database_url = os.environ.get("DATABASE_URL")
     if not database_url:
         os.makedirs(app.instance_path, exist_ok=True)

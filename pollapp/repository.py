@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Integer, String, Select, Table, and_, cast, delete, exists, func, inspect, literal, or_, select, text
+from sqlalchemy import Integer, String, Select, Table, and_, cast, delete, exists, func, literal, or_, select, text
 from sqlalchemy.orm import Session, defer, selectinload
 
 from pollapp.models import (
@@ -874,13 +874,6 @@ def table_rows(session: Session, table: Table, batch: int = 2000) -> Iterator[An
     yield from session.execute(query, execution_options={"yield_per": batch})
 
 
-def alembic_revision(session: Session) -> str | None:
-    """The migration the database is at (None: not made by the migrations)."""
-    if not inspect(session.connection()).has_table("alembic_version"):
-        return None
-    return session.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
-
-
 def tables_with_rows(session: Session, tables: Sequence[Table]) -> list[str]:
     return [t.name for t in tables if session.execute(select(exists().select_from(t))).scalar()]
 
@@ -900,3 +893,15 @@ def reset_sequences(session: Session, tables: Sequence[Table]) -> None:
                  f'FROM "{table.name}"'),
             {"table": table.name, "column": column},
         )  # fmt: skip
+
+
+def database_answers(session: Session) -> bool:
+    """``SELECT 1`` (readiness probe); raises the driver's error when the database is unreachable."""
+    return session.execute(text("SELECT 1")).scalar() == 1
+
+
+def schema_revision(session: Session) -> str | None:
+    """The Alembic revision the database is at (None: never migrated, e.g. made by ``create_all``)."""
+    from alembic.migration import MigrationContext
+
+    return MigrationContext.configure(session.connection()).get_current_revision()

@@ -32,6 +32,9 @@ from pollapp.models import Base
 from factories import KIIS_LIKE_POLL, make_key, poll_doc  # noqa: F401  (synthetic documents; see factories.py)
 
 STATEMENT_TIMEOUT_MS = 60_000
+# Rate limits are off in every app the tests build (a suite makes thousands of requests from one
+# address); tests/api/test_rate_limits.py switches them on for its own apps.
+os.environ.setdefault("POLLAPP_RATELIMIT_ENABLED", "false")
 _server_schema_ready = False
 _server_reset_sql: list[str] = []
 
@@ -63,7 +66,7 @@ def sqlite_template(tmp_path_factory) -> Path:
 def _shared_app(database_url: str) -> Flask:
     """The session's app for ``database_url``, reset for a new test (see the module docstring)."""
     if database_url not in _shared_apps:
-        config: dict[str, Any] = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url}
+        config: dict[str, Any] = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False}
         if database_url.startswith("postgresql"):
             # A runaway query fails its test after a minute instead of hanging the run (a statistics query
             # once ran for 9 minutes on a database whose planner statistics said its tables were empty).

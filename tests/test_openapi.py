@@ -146,3 +146,18 @@ def test_the_docs_page_uses_only_our_own_static_assets(client):
     assert script.mimetype in ("text/javascript", "application/javascript")
     assert len(script.get_data()) > 100_000
     script.close()
+
+
+def test_every_api_operation_documents_429_with_retry_after_and_health_is_documented(spec):
+    checked = 0
+    for path, method, operation in operations(spec):
+        if not path.startswith(PREFIX + "/"):
+            assert "429" not in operation["responses"], (path, method)  # /healthz, /readyz: never limited
+            continue
+        too_many = resolve(spec, operation["responses"]["429"])
+        assert set(too_many["content"]) == {"application/problem+json"}, (path, method)
+        assert "Retry-After" in too_many["headers"]
+        checked += 1
+    assert checked >= 30
+    assert "get" in spec["paths"]["/healthz"]
+    assert {"200", "503"} <= set(spec["paths"]["/readyz"]["get"]["responses"])

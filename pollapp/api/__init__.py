@@ -65,3 +65,10 @@ def register_api(app: Flask) -> None:
     )
     register_error_handlers(app)
     caching.register(app)
+    _register_health(app)
+
+
+def _register_health(app: Flask) -> None:
+    from pollapp.api import health
+
+    api.register_blueprint(health.blp)  # /healthz, /readyz: at the root, documented in the spec

@@ -21,6 +21,7 @@ from typing import Any
 import marshmallow as ma
 from flask import Flask, Response, current_app, json, request
 from sqlalchemy.exc import IntegrityError, OperationalError
+from apispec import BasePlugin
 from flask_smorest import Api
 from flask_smorest.spec import prepare_response
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -34,6 +35,7 @@ PROBLEM_MIMETYPE = "application/problem+json"
 PROBLEM_TYPE_URN = "urn:pollapp:problem:"
 
 log = logging.getLogger(__name__)
+RETRY_AFTER_HEADER = {"description": "Seconds to wait before retrying.", "schema": {"type": "integer", "minimum": 0}}
 
 
 class ProblemErrorSchema(ma.Schema):
@@ -100,6 +102,20 @@ def schema_name(schema: Any) -> str:
     return name
 
 
+class RateLimitedPlugin(BasePlugin):
+    """Documents the 429 (problem+json, with ``Retry-After``) on every operation under ``/api/``:
+    all of them are rate limited (:mod:`pollapp.web.ratelimits`), and a client generated from the
+    spec should expect it."""
+
+    def operation_helper(self, path: str | None = None, operations: dict | None = None, **kwargs: Any) -> None:
+        if not (path or "").startswith("/api/"):
+            return
+        for operation in (operations or {}).values():
+            responses = operation.setdefault("responses", {})
+            if 429 not in responses and "429" not in responses:
+                responses["429"] = "TOO_MANY_REQUESTS"
+
+
 class ProblemApi(Api):
     """flask-smorest Api whose errors (served and documented) are RFC 9457 problems."""
 
@@ -108,7 +124,10 @@ class ProblemApi(Api):
     def __init__(self, app: Flask | None = None, **kwargs: Any) -> None:
         from apispec.ext.marshmallow import MarshmallowPlugin
 
-        spec_kwargs = {"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)}
+        spec_kwargs = {
+            "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name),
+            "extra_plugins": [RateLimitedPlugin()],
+        }
         spec_kwargs.update(kwargs.pop("spec_kwargs", None) or {})
         super().__init__(app, spec_kwargs=spec_kwargs, **kwargs)
 
@@ -122,6 +141,8 @@ class ProblemApi(Api):
             if status >= 400:
                 response["schema"] = self.ERROR_SCHEMA
                 content_type = PROBLEM_MIMETYPE
+            if status in (http.HTTPStatus.TOO_MANY_REQUESTS, http.HTTPStatus.SERVICE_UNAVAILABLE):
+                response["headers"] = {"Retry-After": RETRY_AFTER_HEADER}
             prepare_response(response, self.spec, content_type)
             self.spec.components.response(status.name, response, lazy=True)
         response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}

@@ -11,6 +11,7 @@ from flask import Blueprint, abort, current_app, render_template, request, send_
 from werkzeug.datastructures import MultiDict
 
 from pollapp.embed import assets, framing
+from pollapp.embed.outage import friendly_outage
 from pollapp.embed.http import IMMUTABLE, base_url, computed, fresh_data_version, query_args, stats_cache
 from pollapp.exceptions import DomainError, InvalidInput, InvalidParameter, NotFound
 from pollapp.extensions import db
@@ -37,6 +38,7 @@ EMBED_EXTRA_HEIGHT = 70  # the summary line and the data-table toggle under the 
 
 
 @bp.get("/embed/series/<slug>")
+@friendly_outage
 def series_embed(slug: str):
     args = query_args(ChartArgsSchema())
     options = charts.chart_options(**args)
@@ -55,6 +57,7 @@ def series_embed(slug: str):
 
 
 @bp.get("/embed/polls/<int:poll_id>")
+@friendly_outage
 def poll_embed(poll_id: int):
     args = query_args(CardArgsSchema())
     options = charts.card_options(**args)
@@ -73,6 +76,7 @@ def poll_embed(poll_id: int):
 
 
 @bp.get("/")
+@friendly_outage
 def gallery():
     query_args(_NoArgs())
     lang = "en"
@@ -96,6 +100,7 @@ def gallery():
 
 
 @bp.get("/polls/<int:poll_id>")
+@friendly_outage
 def poll_page(poll_id: int):
     args = query_args(CardArgsSchema())
     options = charts.card_options(**args)

@@ -57,7 +57,7 @@ def dump(session: Session, path: Path) -> BackupReport:
     """Write the whole database to the archive ``path`` (replaced only once complete)."""
     if session.get_bind().dialect.name == "postgresql":
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-    revision = repository.alembic_revision(session)
+    revision = repository.schema_revision(session)
     if revision is None:
         raise InvalidInput("This database was not made by the migrations (no alembic_version): run `flask db upgrade`.")
     report = BackupReport(path, revision)
@@ -195,7 +195,7 @@ def _check_members(archive: zipfile.ZipFile, descriptor: dict[str, Any]) -> None
 
 
 def _check_target(session: Session, revision: str) -> None:
-    current = repository.alembic_revision(session)
+    current = repository.schema_revision(session)
     if current != revision:
         raise Conflict(
             f"The database is at alembic revision {current or '(none)'}, the archive at {revision}: "

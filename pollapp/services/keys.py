@@ -72,3 +72,14 @@ def revoke(session: Session, ident: str) -> list[ApiKey]:
 
 def list_keys(session: Session) -> list[ApiKey]:
     return repository.list_api_keys(session)
+
+
+def find_active(session: Session, token: str) -> ApiKey | None:
+    """The active key for ``token`` without recording its use: the rate limiter asks on every
+    request with a key, reads included, and a read must not write (``last_used_at`` is set by
+    :func:`authenticate` when a key is used for a write)."""
+    digest = _digest(token)
+    key = repository.api_key_by_hash(session, digest)
+    if key is None or not hmac.compare_digest(key.key_hash, digest) or key.revoked_at is not None:
+        return None
+    return key
