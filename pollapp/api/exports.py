@@ -16,7 +16,7 @@ from typing import Any
 import marshmallow as ma
 from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from pollapp.api.blueprint import Blueprint
 
 from pollapp.api.statistics import stats_cache
 from pollapp.extensions import db

@@ -529,3 +529,17 @@ def test_database_constraints_on_questions_and_answers(app, pollster):
             with pytest.raises(IntegrityError):
                 db.session.flush()
             db.session.rollback()
+
+
+@pytest.mark.parametrize("depth", [33, 900, 100_000])
+def test_a_deeply_nested_body_is_a_400_problem_not_a_crash(client, auth, pollster, depth):
+    """Found by the property tests: ``[[[...]]]`` some hundreds deep overflowed the stack of the NUL
+    check (and thousands deep, of ``json.loads`` itself): a 500."""
+    body = poll_doc(notes=None)
+    nested = "[" * depth + "]" * depth
+    raw = '{"pollster": "kiis", "weighting_variables": ' + nested + "}"
+    for data in (nested, raw):
+        problem = assert_problem(client.post(URL, data=data, headers=auth, content_type="application/json"), 400)
+        assert "nested" in str(problem) or problem["errors"], problem
+    assert row_counts(client.application)["polls"] == 0
+    assert client.post(URL, json=body | {"weighting_variables": [[["x"]]]}, headers=auth).status_code == 422
