@@ -543,3 +543,11 @@ def test_a_deeply_nested_body_is_a_400_problem_not_a_crash(client, auth, pollste
         assert "nested" in str(problem) or problem["errors"], problem
     assert row_counts(client.application)["polls"] == 0
     assert client.post(URL, json=body | {"weighting_variables": [[["x"]]]}, headers=auth).status_code == 422
+
+
+def test_a_trailing_newline_does_not_pass_a_code_country_or_language(client, auth, pollster):
+    """Found by fuzzing: ``^...$`` patterns matched "UA\\n" (Python's ``$`` matches before a final newline)."""
+    doc = poll_doc(country="UA\n", languages=["uk\n"], questions=[simple_question("approve\n")])
+    body = assert_problem(client.post(URL, json=doc, headers=auth), 422)
+    assert {"/country", "/languages/0", f"{Q0}/code"} <= error_pointers(body)
+    assert row_counts(client.application)["polls"] == 0
