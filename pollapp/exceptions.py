@@ -74,8 +74,18 @@ class InvalidInput(DomainError):
     title = "Invalid input"
 
 
-class InsufficientData(DomainError):
+class StatisticsUnavailable(DomainError):
+    """A statistic of a series cannot be computed from its data (a model that does not fit: a singular
+    matrix, an optimiser that does not converge). The data itself is fine and still served; only this
+    result is refused, with the reason, so a client can fall back to the raw points."""
+
     status = 422
+    title = "Statistics unavailable"
+
+
+class InsufficientData(StatisticsUnavailable):
+    """Too few polls for the statistic (its most common reason to be unavailable)."""
+
     title = "Not enough data"
 
 

@@ -201,3 +201,19 @@ def load_report(result) -> dict[str, tuple[int, int, int]]:
         if match:
             counts[match.group(1)] = tuple(int(g) for g in match.groups()[1:])
     return counts
+
+
+def db_fingerprint(app: Flask) -> str:
+    """A hash of every row of every table (in primary-key order): equal before and after a refused
+    write proves that nothing at all was written, not only that the row counts match."""
+    import hashlib
+
+    from sqlalchemy import select
+
+    digest = hashlib.sha256()
+    with app.app_context():
+        for table in Base.metadata.sorted_tables:
+            rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
+            digest.update(f"{table.name}:{rows!r}".encode())
+        db.session.remove()
+    return digest.hexdigest()

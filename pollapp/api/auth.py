@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import g, request
-from flask_smorest import Blueprint
+from pollapp.api.blueprint import Blueprint
 
 from pollapp.exceptions import DomainError
 from pollapp.extensions import db

@@ -14,7 +14,7 @@ import marshmallow as ma
 import orjson
 from flask import Response, current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from pollapp.api.blueprint import Blueprint
 
 from pollapp.extensions import db
 from pollapp.schemas.charts import CardArgsSchema, ChartArgsSchema

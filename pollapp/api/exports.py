@@ -16,7 +16,7 @@ from typing import Any
 import marshmallow as ma
 from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from pollapp.api.blueprint import Blueprint
 
 from pollapp.api.statistics import stats_cache
 from pollapp.extensions import db
@@ -28,6 +28,8 @@ from pollapp.services.series import get_series
 PATH = "/series"
 blp = Blueprint("exports", __name__, description="Downloads of a series' data with a Frictionless Data Package.")
 BINARY = {"type": "string", "format": "binary"}
+#: data.json is parsed as JSON by clients (and by Schemathesis): an array of row objects, not a binary string.
+JSON_ROWS = {"type": "array", "items": {"type": "object"}}
 
 
 def _download(slug: str, args: dict[str, Any], fmt: str) -> Response:
@@ -76,11 +78,11 @@ def _validators(response: Response, etag: str, version: str, as_of: Any = None) 
     return response
 
 
-def _route(fmt: str, description: str) -> None:
+def _route(fmt: str, description: str, schema: dict[str, Any] = BINARY) -> None:
     mimetype = exports.FORMATS[fmt]
 
     @blp.arguments(ExportArgsSchema, location="query", unknown=ma.RAISE)
-    @blp.response(200, BINARY, content_type=mimetype, description=description)
+    @blp.response(200, schema, content_type=mimetype, description=description)
     @blp.alt_response(304, response="NOT_MODIFIED")
     @blp.alt_response(400, response="BAD_REQUEST")
     @blp.alt_response(404, response="NOT_FOUND")
@@ -94,7 +96,7 @@ def _route(fmt: str, description: str) -> None:
 
 _route("csv", "Comma-separated, UTF-8, header row; streamed. Empty cell = unknown; booleans `true`/`false`.")
 _route("tsv", "Tab-separated, UTF-8, header row; streamed. Empty cell = unknown.")
-_route("json", "A JSON array of row objects (the items of `/points` in long form); streamed.")
+_route("json", "A JSON array of row objects (the items of `/points` in long form); streamed.", JSON_ROWS)
 _route("xlsx", "An Excel workbook with one sheet named after the shape.")
 _route("parquet", "Apache Parquet (typed columns: dates as date32, nullable integers and booleans).")
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
-from webargs.flaskparser import FlaskParser
+from pollapp.api.blueprint import Blueprint, BoundedJsonParser
 from webargs.multidictproxy import MultiDictProxy
 
 from pollapp.api.auth import requires_key
@@ -19,7 +18,7 @@ from pollapp.services import history, imports
 PATH = "/imports"
 
 
-class _Parser(FlaskParser):
+class _Parser(BoundedJsonParser):
     """webargs' Flask parser with a ``multipart`` location: the form fields and the files of one
     multipart/form-data body, validated by one schema."""
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from pollapp.api.blueprint import Blueprint
 
 from pollapp.api.auth import requires_key
 from pollapp.api.caching import check_if_match, requires_if_match

@@ -12,7 +12,7 @@ from typing import Any
 import marshmallow as ma
 from flask import current_app, stream_with_context
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from pollapp.api.blueprint import Blueprint
 
 from pollapp.extensions import db
 from pollapp.api.polls import poll_filters

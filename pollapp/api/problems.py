@@ -39,10 +39,14 @@ RETRY_AFTER_HEADER = {"description": "Seconds to wait before retrying.", "schema
 
 
 class ProblemErrorSchema(ma.Schema):
-    """One field-level problem: a JSON Pointer into the body, or a query/header parameter."""
+    """One field-level problem: a JSON Pointer into the body, or a query/header parameter; a problem in
+    an uploaded file also names its row and column (:class:`pollapp.exceptions.FieldError`)."""
 
-    pointer = ma.fields.String(metadata={"description": "JSON Pointer (RFC 6901) into the request body"})
+    pointer = ma.fields.String(metadata={
+        "description": "JSON Pointer (RFC 6901) into the request body; for an uploaded file, the file's name"})
     parameter = ma.fields.String(metadata={"description": "Name of the offending query parameter or header"})
+    row = ma.fields.Integer(metadata={"description": "Line of the uploaded file the record starts on (1 is the header)"})
+    column = ma.fields.String(metadata={"description": "Column of the uploaded file"})
     detail = ma.fields.String(required=True)
 
 

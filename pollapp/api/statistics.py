@@ -20,7 +20,7 @@ from typing import Any
 import marshmallow as ma
 from flask import Response, current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from pollapp.api.blueprint import Blueprint
 
 from pollapp.extensions import db
 from pollapp.schemas.statistics import (

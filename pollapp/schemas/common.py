@@ -10,12 +10,23 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Must be a lowercase slug like 'rating-group'.")
-CODE = validate.Regexp(
+class WholeMatch(validate.Regexp):
+    """``validate.Regexp`` matching the WHOLE value: Python's ``$`` also matches before a final newline,
+    so ``^[A-Z]{2}$`` let "UA\\n" through (and a slug "kiis\\n" reached a Location header: a 500). The
+    pattern keeps its ``^...$`` form, which means the same in the OpenAPI (ECMA-262) description."""
+
+    def __call__(self, value: Any) -> Any:
+        if not isinstance(value, str) or self.regex.fullmatch(value) is None:
+            raise ma.ValidationError(self._format_error(value))
+        return value
+
+
+SLUG = WholeMatch(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Must be a lowercase slug like 'rating-group'.")
+CODE = WholeMatch(
     r"^[a-z0-9]+(?:[_-][a-z0-9]+)*$", error="Must be a lowercase code like 'peace_slightly_closer'."
 )
-COUNTRY = validate.Regexp(r"^[A-Z]{2}$", error="Must be an ISO 3166-1 alpha-2 country code like 'UA'.")
-LANGUAGE = validate.Regexp(
+COUNTRY = WholeMatch(r"^[A-Z]{2}$", error="Must be an ISO 3166-1 alpha-2 country code like 'UA'.")
+LANGUAGE = WholeMatch(
     r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$", error="Must be a BCP 47 language tag like 'uk' or 'en'."
 )
 _URL = ma.fields.Url(schemes={"http", "https"}, validate=validate.Length(max=1000))

@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from pollapp import repository
-from pollapp.exceptions import InsufficientData, InvalidParameter
+from pollapp.exceptions import InsufficientData, InvalidParameter, StatisticsUnavailable
 from pollapp.services import chart_i18n as i18n
 from pollapp.services import polls as poll_service
 from pollapp.services import series as series_service
@@ -210,6 +210,9 @@ def series_chart(
             result = series_trend(session, slug, params, cache=cache, version=version).data
         except InsufficientData:
             notes.append(f"{labels[code]}: " + i18n.word(lang, "no_trend", min_polls=params.selection.min_polls))
+            continue
+        except StatisticsUnavailable:  # the model did not fit: the polls are still drawn, without a line
+            notes.append(f"{labels[code]}: " + i18n.word(lang, "trend_failed"))
             continue
         grid = [g for g in result["grid"] if g.get("estimate_pct") is not None]
         if not grid:

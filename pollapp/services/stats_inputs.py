@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pollapp.exceptions import DomainError, FieldError, InsufficientData, InvalidInput
+from pollapp.exceptions import DomainError, FieldError, InsufficientData, InvalidInput, StatisticsUnavailable
+
+log = logging.getLogger(__name__)
 
 # Option lists, spelled here so that schemas can use them without importing numpy/pandas;
 # tests/services/test_stats_cache.py checks them against pollapp.stats.
@@ -127,6 +130,28 @@ def stats_error(
     if isinstance(exc, InsufficientDataError):
         return InsufficientData(message, errors)
     return InvalidInput(message, errors)
+
+
+def model_failures() -> tuple[type[BaseException], ...]:
+    """What numpy/scipy/statsmodels raise when a model cannot be fitted to data that passed validation:
+    a singular matrix, floating-point trouble, a ``ConvergenceWarning`` escalated to an error (as the
+    test suite and ``python -W error`` do), or a numerical ``ValueError`` (e.g. non-finite values inside
+    an optimiser). Imported lazily, like the rest of the numerical stack."""
+    import numpy as np
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+    return (np.linalg.LinAlgError, FloatingPointError, ZeroDivisionError, OverflowError, ConvergenceWarning, ValueError)
+
+
+def model_failure(exc: BaseException, what: str) -> StatisticsUnavailable:
+    """The 422 for a model that did not fit: says which statistic, why (the library's own message) and
+    that the raw values are still available; logged, since a recurring failure is worth a look."""
+    reason = str(exc).strip() or type(exc).__name__
+    log.warning("%s could not be computed: %s: %s", what, type(exc).__name__, reason)
+    return StatisticsUnavailable(
+        f"The {what} could not be computed from these polls ({type(exc).__name__}: {reason}). "
+        "The raw values remain available from the series' points."
+    )
 
 
 def enum_value(value: Any) -> Any:

@@ -25,7 +25,7 @@ import orjson
 from sqlalchemy.orm import Session
 
 from pollapp import repository
-from pollapp.exceptions import DomainError, InsufficientData
+from pollapp.exceptions import DomainError, InsufficientData, StatisticsUnavailable
 from pollapp.services import series as series_service
 from pollapp.services.cache import ResultCache
 from pollapp.services.stats_inputs import (
@@ -41,6 +41,8 @@ from pollapp.services.stats_inputs import (
     enum_value,
     frame_records,
     invalid,
+    model_failure,
+    model_failures,
     resolve_sample,
     stats_error,
 )
@@ -376,6 +378,14 @@ def _house_records(table: Any) -> list[dict[str, Any]] | None:
     return frame_records(table.reset_index(), HOUSE_COLUMNS)
 
 
+def _has_estimate(grid: Any) -> bool:
+    """A fit that "succeeded" with not one finite estimate (NaN everywhere) is a failure, not a line."""
+    import numpy as np
+
+    estimates = np.asarray(grid["estimate"], dtype=float) if "estimate" in grid else np.array([])
+    return bool(np.isfinite(estimates).any())
+
+
 # ---------------------------------------------------------------- series: trend
 
 
@@ -405,6 +415,13 @@ def series_trend(
         result = fit_trend(loaded.frame, params.method, options, **settings)
     except StatsInputError as exc:
         raise _refuse_insufficient(stats_error(exc, TREND_PARAMETERS)) from exc
+    except model_failures() as exc:
+        raise model_failure(exc, "trend line") from exc
+    if not _has_estimate(result.grid):
+        raise StatisticsUnavailable(
+            "The trend model produced no finite estimate for these polls. The raw values remain available "
+            "from the series' points."
+        )
     included = _poll_records(result.included, loaded)
     excluded = _excluded_records(loaded, result.excluded)
     warnings = [*loaded.warnings, *result.warnings]
@@ -490,6 +507,8 @@ def _house(
         )
     except StatsInputError as exc:
         raise _refuse_insufficient(stats_error(exc, HOUSE_PARAMETERS, {"house_effects": "constraint"})) from exc
+    except model_failures() as exc:
+        raise model_failure(exc, "house effects") from exc
     excluded = _excluded_records(loaded, result.excluded)
     anchor = {
         "sum_to_zero": "the average pollster",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import math
 from typing import Any
 
@@ -221,11 +222,16 @@ def test_datapackage_version_changes_when_a_poll_is_edited(client, auth, data):
     assert {r["sample_size"] for r in normalise(READERS["csv"](download(client, "csv").get_data()))} == {1000, None}
 
 
-def test_exports_are_documented_as_binary_downloads(client):
+def test_exports_are_documented_as_downloads_and_json_as_an_array_of_rows(client, data):
+    """data.json was documented as a binary string, which a client validating JSON bodies (Schemathesis
+    found it) rejects: it is an array of row objects."""
     spec = client.get("/api/v1/openapi.json").get_json()
     for fmt, mimetype in MIMETYPES.items():
         content = spec["paths"][f"/api/v1/series/{{slug}}/data.{fmt}"]["get"]["responses"]["200"]["content"]
-        assert content == {mimetype: {"schema": {"type": "string", "format": "binary"}}}
+        expected = {"type": "array", "items": {"type": "object"}} if fmt == "json" else {"type": "string", "format": "binary"}
+        assert content == {mimetype: {"schema": expected}}
+    rows = json.loads(client.get(f"{URL}/peace-closer/data.json").get_data())
+    assert rows and all(isinstance(row, dict) for row in rows)
     parameters = {p["name"] for p in spec["paths"]["/api/v1/series/{slug}/data.csv"]["get"]["parameters"]}
     assert {"outcome", "pollster", "population", "field_date_from", "field_date_to", "shape"} <= parameters
 

@@ -123,6 +123,16 @@ def test_the_upload_is_documented_as_multipart_with_its_report(client):
     assert report["$ref"].endswith("/ImportReport")
 
 
+def test_a_file_problem_names_its_row_and_the_spec_documents_it(client, auth):
+    """Found by Schemathesis: file problems carry ``row`` (and ``column``), which the spec's
+    ProblemError (additionalProperties: false) did not list, so a conforming client would reject them."""
+    body = assert_problem(upload(client, auth, b"\x89PNG\r\n\x1a\n\x00\x00", name="file.png"), 422)
+    assert body["errors"][0]["row"] == 1
+    documented = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["ProblemError"]["properties"]
+    assert {"row", "column"} <= set(documented)
+    assert all(set(error) <= set(documented) for error in body["errors"])
+
+
 # ---------------------------------------------------------------- all or nothing, row-level problems
 
 

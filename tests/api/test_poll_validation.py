@@ -530,3 +530,25 @@ def test_database_constraints_on_questions_and_answers(app, pollster):
             with pytest.raises(IntegrityError):
                 db.session.flush()
             db.session.rollback()
+
+
+@pytest.mark.parametrize("depth", [33, 900, 100_000])
+def test_a_deeply_nested_body_is_a_400_problem_not_a_crash(client, auth, pollster, depth):
+    """Found by the property tests: ``[[[...]]]`` some hundreds deep overflowed the stack of the NUL
+    check (and thousands deep, of ``json.loads`` itself): a 500."""
+    body = poll_doc(notes=None)
+    nested = "[" * depth + "]" * depth
+    raw = '{"pollster": "kiis", "weighting_variables": ' + nested + "}"
+    for data in (nested, raw):
+        problem = assert_problem(client.post(URL, data=data, headers=auth, content_type="application/json"), 400)
+        assert "nested" in str(problem) or problem["errors"], problem
+    assert row_counts(client.application)["polls"] == 0
+    assert client.post(URL, json=body | {"weighting_variables": [[["x"]]]}, headers=auth).status_code == 422
+
+
+def test_a_trailing_newline_does_not_pass_a_code_country_or_language(client, auth, pollster):
+    """Found by fuzzing: ``^...$`` patterns matched "UA\\n" (Python's ``$`` matches before a final newline)."""
+    doc = poll_doc(country="UA\n", languages=["uk\n"], questions=[simple_question("approve\n")])
+    body = assert_problem(client.post(URL, json=doc, headers=auth), 422)
+    assert {"/country", "/languages/0", f"{Q0}/code"} <= error_pointers(body)
+    assert row_counts(client.application)["polls"] == 0

@@ -201,3 +201,10 @@ def test_a_poll_shows_its_pollster_and_partners(client, auth):
 
     assert poll["pollster"] == {"slug": "kiis", "name": "Kyiv International Institute of Sociology"}
     assert poll["partner_pollsters"] == [{"slug": "partner", "name": "Synthetic Partner"}]
+
+
+def test_a_slug_with_a_trailing_newline_is_a_422_not_a_500(client, auth):
+    """Found by fuzzing: "abc\\n" passed the slug pattern and then broke the Location header (500)."""
+    body = assert_problem(client.post(URL, json={"slug": "abc\n", "name": "Synthetic"}, headers=auth), 422)
+    assert error_pointers(body) == {"/slug"}
+    assert client.get(URL).get_json()["total"] == 0

@@ -1,0 +1,46 @@
+"""Property-based tests (Hypothesis) of ``POST /api/v1/imports`` with random and broken SYNTHETIC poll
+files (tests/import_strategies.py): never a 500; a refusal is a 4xx problem and leaves the database
+exactly as it was; an accepted upload (201) has every poll of an untouched file stored."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+
+from factories import PROBLEM, db_fingerprint
+from import_files import SERIES, post_upload
+from import_strategies import poll_files
+
+SETTINGS = settings(max_examples=150, derandomize=True, database=None, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                           HealthCheck.data_too_large])
+
+
+@pytest.fixture
+def with_series(client, auth) -> None:
+    assert client.post("/api/v1/series", json=SERIES, headers=auth).status_code == 201
+
+
+@SETTINGS
+@given(file=poll_files())
+def test_broken_uploads_never_fail_and_a_refusal_writes_nothing(client, auth, app, with_series, file):
+    name, data, _ = file
+    before = db_fingerprint(app)
+    response = post_upload(client, auth, data, name)
+    assert response.status_code < 500, response.get_data(as_text=True)[:2000]
+    event(str(response.status_code))
+    if response.status_code >= 400:
+        assert response.mimetype == PROBLEM
+        assert db_fingerprint(app) == before
+    else:
+        assert response.status_code == 201
+
+
+@settings(SETTINGS, max_examples=10)
+@given(file=poll_files(broken=False))
+def test_an_accepted_upload_stores_every_poll(client, auth, with_series, file):
+    name, data, keys = file
+    response = post_upload(client, auth, data, name)
+    assert response.status_code == 201, response.get_data(as_text=True)[:2000]
+    stored = {(p["source"], p["source_id"]) for p in client.get("/api/v1/polls?limit=100").get_json()["items"]}
+    assert keys <= stored
