@@ -59,12 +59,19 @@ redis:
 	fi
 
 test: lint chromium redis
-	env -u TEST_DATABASE_URL $(BIN)/python -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== again on $${TEST_DATABASE_URL%%:*} (TEST_DATABASE_URL), statistics tests excluded: they use no database"; \
-		$(BIN)/python -m pytest --ignore=tests/stats; \
+		echo "== SQLite and $${TEST_DATABASE_URL%%:*} (TEST_DATABASE_URL) side by side, a core each (statistics tests, which use no database, run in the SQLite pass only); the second pass's report follows the first"; \
+		log=$$(mktemp) && base=$$(mktemp -d) && \
+		{ $(BIN)/python -m pytest --ignore=tests/stats -p no:cacheprovider --basetemp=$$base >$$log 2>&1 & server=$$!; } && \
+		{ env -u TEST_DATABASE_URL $(BIN)/python -m pytest; sqlite=$$?; } ; \
+		wait $$server; other=$$?; \
+		echo "== the $${TEST_DATABASE_URL%%:*} pass"; cat $$log; rm -rf $$log $$base; \
+		echo "== SQLite pass: exit $$sqlite; $${TEST_DATABASE_URL%%:*} pass: exit $$other"; \
+		[ $$sqlite -eq 0 ] && [ $$other -eq 0 ]; \
 	else \
+		env -u TEST_DATABASE_URL $(BIN)/python -m pytest; rc=$$?; \
 		echo "== TEST_DATABASE_URL is not set: the PostgreSQL run was skipped (.ci/run sets it)"; \
+		exit $$rc; \
 	fi
 
 clean:

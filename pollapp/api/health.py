@@ -12,8 +12,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
-
+from pollapp.api.blueprint import Blueprint
 from pollapp.api.problems import problem_response
 from pollapp.extensions import db
 from pollapp.services import health

@@ -237,7 +237,8 @@ def series_chart(
     title = options.title or series.title
     methodology_url = f"{base_url}{METHODOLOGY_PATH}#trend"
     source_lines = _source_lines(lang, pollster_names, len(poll_ids), options, band_level, methodology_url,
-                                 has_band=any(r["lower"] is not None for r in trend_rows))
+                                 has_band=any(r["lower"] is not None for r in trend_rows),
+                                 no_trend_notes=notes if not trend_rows else [])
     summary = _series_summary(lang, title, labels, outcomes, latest, polls, pollster_names, len(poll_ids))
     spec = _series_spec(options, title=title, summary=summary, source_lines=source_lines,
                         methodology_url=methodology_url, polls=polls, trend=trend_rows, latest=latest,
@@ -296,11 +297,15 @@ def _compact_dots(dots: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _source_lines(lang: str, pollsters: list[str], poll_count: int, options: ChartOptions, level: int,
-                  methodology_url: str, *, has_band: bool) -> list[str]:
+                  methodology_url: str, *, has_band: bool, no_trend_notes: list[str]) -> list[str]:
+    """Who polled, how many polls, and how the line was drawn; when no line could be drawn, why not
+    (a chart must not name a smoother it does not show)."""
     count = f"{i18n.number(lang, poll_count)} {i18n.word(lang, 'polls_word' if poll_count != 1 else 'poll_word')}"
     who = ", ".join(pollsters) if pollsters else "–"
     method = i18n.word(lang, f"trend_{options.method}", level=level)
-    if options.method != "kalman" and has_band and options.show_band:
+    if no_trend_notes:
+        method = "; ".join(no_trend_notes)
+    elif options.method != "kalman" and has_band and options.show_band:
         method += ", " + i18n.word(lang, "band_word", level=level)
     return [
         f"{i18n.word(lang, 'source')}: {who} ({count})",

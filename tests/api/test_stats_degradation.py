@@ -109,6 +109,8 @@ def assert_points_without_trend(client, n_points: int, note: str) -> None:
     spec = chart_spec(client)
     assert len(spec["datasets"]["polls"]) == n_points
     assert spec["datasets"]["trend"] == [] and "trend" not in [layer.get("name") for layer in spec["layer"]]
+    source = " ".join(spec["datasets"]["source"][0]["lines"])
+    assert "Kalman" not in source and note in source  # the source line says why, not which smoother
     page = client.get(f"/embed/series/{SERIES}")
     assert page.status_code == 200, page.get_data(as_text=True)[:500]
     assert note in page.get_data(as_text=True)
