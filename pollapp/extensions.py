@@ -12,19 +12,5 @@ from pollapp.models import Base
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(compare_type=True, render_as_batch=True)
 
-# ---- HTTP edge (pollapp.web): rate limits and CORS; what and how is decided in pollapp.web.* ----
-from flask_cors import CORS  # noqa: E402
-from flask_limiter import Limiter  # noqa: E402
-from flask_limiter.constants import HeaderNames  # noqa: E402
-
-from pollapp.web import ratelimits as _ratelimits  # noqa: E402
-
-limiter = Limiter(
-    key_func=_ratelimits.bucket,
-    application_limits=_ratelimits.APPLICATION_LIMITS,
-    headers_enabled=True,
-    header_name_mapping={HeaderNames.RETRY_AFTER: _ratelimits.LIMITER_RETRY_AFTER},
-    swallow_errors=True,
-    key_prefix="pollapp",
-)
-cors = CORS()
+# The HTTP edge's extensions (Flask-Limiter's ``limiter``, Flask-Cors' ``cors``) live with the code that
+# configures them, in :mod:`pollapp.web`: every layer imports this module, and none may depend on the edge.

@@ -10,6 +10,7 @@ another site can never read a write's answer.
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from flask_cors import CORS
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 PUBLIC_READS = {r"/api/*": {}, r"/oembed": {}, r"/charts/*": {}}
@@ -32,6 +33,9 @@ def _is_write() -> bool:
     return request.method not in READ_METHODS
 
 
+cors = CORS()  # bound to the app by :func:`register`
+
+
 def _no_cors_for_writes(response: Response) -> Response:
     if _is_write():
         for name in [n for n in response.headers.keys() if n.lower().startswith("access-control-")]:
@@ -40,8 +44,6 @@ def _no_cors_for_writes(response: Response) -> Response:
 
 
 def register(app: Flask) -> None:
-    from pollapp.extensions import cors
-
     app.after_request(_no_cors_for_writes)  # registered first: runs after Flask-Cors' own hook
     cors.init_app(
         app, resources=PUBLIC_READS, origins="*", methods=list(READ_METHODS), expose_headers=EXPOSED,

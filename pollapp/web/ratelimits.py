@@ -29,7 +29,8 @@ from __future__ import annotations
 import http
 
 from flask import Flask, Response, current_app, g, request
-from flask_limiter import ApplicationLimit
+from flask_limiter import ApplicationLimit, Limiter
+from flask_limiter.constants import HeaderNames
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UNLIMITED_ENDPOINTS = frozenset({"embed.asset", "static"})
@@ -123,9 +124,18 @@ def _retry_after_on_429_only(response: Response) -> Response:
     return response
 
 
-def register(app: Flask) -> None:
-    from pollapp.extensions import limiter
+#: The process's one limiter (see the module docstring), bound to the app by :func:`register`.
+limiter = Limiter(
+    key_func=bucket,
+    application_limits=APPLICATION_LIMITS,
+    headers_enabled=True,
+    header_name_mapping={HeaderNames.RETRY_AFTER: LIMITER_RETRY_AFTER},
+    swallow_errors=True,
+    key_prefix="pollapp",
+)
 
+
+def register(app: Flask) -> None:
     if app.config.get("REDIS_URL") and not app.config.get("RATELIMIT_STORAGE_URI"):
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
