@@ -20,11 +20,13 @@ module is collected, before any fixture exists.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from sqlalchemy import text
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -34,6 +36,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from pollapp import create_app
+from pollapp.extensions import db
 from factories import create_pollster, create_sponsor, make_key, poll_doc, simple_question
 
 SPEC_PATH = "/api/v1/openapi.json"
@@ -72,8 +75,24 @@ def map_path_parameters(context, path_parameters: dict[str, Any]) -> dict[str, A
 
 
 @pytest.fixture
-def store(client, app) -> dict[str, str]:
-    """A small synthetic store, and the headers of an admin key."""
+def at_head(app) -> Iterator[None]:
+    """The test database is made by ``create_all`` (equal to the migrations: tests/test_migrations.py)
+    and has no ``alembic_version``, so ``/readyz`` would rightly answer 503: stamp it at the head, as
+    ``flask db upgrade`` leaves a real one, and drop the stamp after (PostgreSQL keeps its schema
+    between tests, and the health tests need an unstamped one)."""
+    result = app.test_cli_runner().invoke(args=["db", "stamp", "head"])
+    assert result.exit_code == 0, result.output
+    yield
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture
+def store(client, app, at_head) -> dict[str, str]:
+    """A small synthetic store (in a database stamped at the migrations' head), and the headers of an
+    admin key."""
     auth = {"Authorization": f"Bearer {make_key(app, 'admin')}"}
     create_pollster(client, auth, "kiis", country="UA")
     create_pollster(client, auth, "razumkov", country="UA")
