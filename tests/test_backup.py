@@ -47,9 +47,17 @@ def api_answers(app: Flask, poll_ids: list[int]) -> dict[str, Any]:
 
 
 def edit_through_the_api(app: Flask) -> list[int]:
-    """Two updates (one with Ukrainian text spanning lines) and a soft delete; returns the polls touched."""
+    """Two updates (one with Ukrainian text spanning lines) and a soft delete; returns the polls touched.
+    Also a (synthetic) sponsor and a poll with that sponsor and a partner pollster, both created with an
+    Idempotency-Key, so that every table has rows (the stored responses are bytes)."""
     client = app.test_client()
     auth = {"Authorization": f"Bearer {make_key(app, 'admin', 'backup-test editor')}"}
+    sponsor = {"slug": "synthetic-backup-sponsor", "name": "Synthetic sponsor (backup test)"}
+    response = client.post("/api/v1/sponsors", json=sponsor, headers={**auth, "Idempotency-Key": "backup-1"})
+    assert response.status_code == 201, response.get_json()
+    doc = poll_doc(pollster="kiis", self_sponsored=False, sponsors=[sponsor["slug"]], partner_pollsters=["rating-group"])
+    response = client.post("/api/v1/polls", json=doc, headers={**auth, "Idempotency-Key": "backup-2"})
+    assert response.status_code == 201, response.get_json()
     ids = [p["id"] for p in client.get("/api/v1/polls?limit=3").get_json()["items"]]
     for poll_id, change in zip(ids, ({"notes": EDITED_NOTES, "sample_size": 2001}, {"notes": ""})):
         etag = client.get(f"/api/v1/polls/{poll_id}").headers["ETag"]
@@ -96,6 +104,7 @@ def test_the_archive_is_a_valid_frictionless_data_package_with_every_table(sourc
         descriptor = orjson.loads(archive.read("datapackage.json"))
     assert descriptor["pollapp:alembic_revision"] == "0002" or descriptor["pollapp:alembic_revision"] >= "0002"
     assert {r["name"] for r in descriptor["resources"]} == set(source.contents) and "alembic_version" not in source.contents
+    assert [t for t, rows in source.contents.items() if not rows] == []  # every column type is exercised
     assert {r["name"]: r["pollapp:rows"] for r in descriptor["resources"]} == {t: len(rows) for t, rows in source.contents.items()}
     report = frictionless.validate(str(tmp_path / "datapackage.json"))  # types, primary and foreign keys
     assert report.valid, report.flatten(["resourceName", "type", "note"])[:10]

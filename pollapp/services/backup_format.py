@@ -13,13 +13,14 @@ The layout is documented in docs/backup.md.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import sys
 import typing
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Enum, Float, Integer, Numeric, Table
+from sqlalchemy import JSON, Boolean, Date, DateTime, Enum, Float, Integer, LargeBinary, Numeric, Table
 from sqlalchemy.orm import Mapped
 
 from pollapp.models import Base
@@ -71,6 +72,8 @@ def field_type(table: Table, column: Any, json_kinds: dict[tuple[str, str], str]
         return {"type": "date"}
     if isinstance(impl, JSON):
         return {"type": json_kinds.get((table.name, column.name), "any")}
+    if isinstance(impl, LargeBinary):
+        return {"type": "string", "format": "binary"}  # Table Schema: base64-encoded bytes
     return {"type": "string"}
 
 
@@ -118,6 +121,8 @@ def encoder(table: Table) -> Callable[[Any], list[Any]]:
             converters.append((str(column.name), lambda v: v.astimezone(dt.timezone.utc).strftime(DATETIME_FORMAT)))
         elif isinstance(impl, Date):
             converters.append((str(column.name), dt.date.isoformat))
+        elif isinstance(impl, LargeBinary):  # e.g. a stored Idempotency-Key response body
+            converters.append((str(column.name), lambda v: base64.b64encode(v).decode("ascii")))
         else:
             converters.append((str(column.name), None))
 
@@ -145,6 +150,8 @@ def decoder(table: Table, names: list[str]) -> Callable[[list[Any]], dict[str, A
             converters[column.name] = dt.date.fromisoformat
         elif isinstance(impl, Float):
             converters[column.name] = float
+        elif isinstance(impl, LargeBinary):
+            converters[column.name] = base64.b64decode
 
     def decode(values: list[Any]) -> dict[str, Any]:
         if len(values) != len(names):
