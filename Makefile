@@ -82,3 +82,4 @@ bench: install
 	$(BIN)/python bench/bench_charts.py
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_export.py
+	$(BIN)/python bench/bench_soak.py
