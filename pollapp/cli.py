@@ -71,8 +71,14 @@ def load_data(directory: Path, reason: str | None) -> None:
         series=_validator(SeriesInSchema()),
         poll=_validator(PollInSchema()),
     )
+    _commit_and_report(lambda: seed.load_directory(db.session, directory, validators))
+
+
+def _commit_and_report(work: Callable[[], Any]) -> None:
+    """Run ``work`` (a service call returning a report) as one transaction: a domain error rolls it
+    all back and exits non-zero with the problem; success commits, then prints the report."""
     try:
-        report = seed.load_directory(db.session, directory, validators)
+        report = work()
     except DomainError as exc:
         db.session.rollback()
         _fail(exc)
@@ -126,14 +132,7 @@ def dump_data(file: Path) -> None:
 def restore_data(file: Path) -> None:
     """Rebuild the database of archive FILE (from `flask data dump`) in this EMPTY database, which
     `flask db upgrade` has brought to the archive's revision. Checks every checksum first; all or nothing."""
-    try:
-        report = backup.restore(db.session, file)
-    except DomainError as exc:
-        db.session.rollback()
-        _fail(exc)
-    db.session.commit()
-    for line in report.lines():
-        click.echo(line)
+    _commit_and_report(lambda: backup.restore(db.session, file))
 
 
 @data_cli.command("history-baseline")

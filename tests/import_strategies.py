@@ -13,9 +13,11 @@ import csv
 import io
 from typing import Any
 
+import pytest
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from import_files import poll_rows
+from import_files import SERIES, poll_rows
 from pollapp.services.imports_fte import HEADER as FTE_HEADER
 from pollapp.services.poll_layout import NAMES
 from test_import_fte import fte_row
@@ -65,3 +67,15 @@ def poll_files(draw, *, broken: bool = True) -> tuple[str, bytes, set[tuple[str,
     if draw(st.integers(min_value=0, max_value=9)) == 0:
         data = draw(st.binary(max_size=300))
     return f"{layout}.csv", data, keys
+
+
+#: Both import property tests: 150 examples, reproducible (derandomized, no example database).
+PROPERTY_SETTINGS = settings(max_examples=150, derandomize=True, database=None, deadline=None,
+                             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                                    HealthCheck.data_too_large])
+
+
+@pytest.fixture
+def with_series(client, auth) -> None:
+    """The series the synthetic pollapp rows map their answers onto (import it to use it)."""
+    assert client.post("/api/v1/series", json=SERIES, headers=auth).status_code == 201

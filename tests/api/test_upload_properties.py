@@ -4,21 +4,11 @@ exactly as it was; an accepted upload (201) has every poll of an untouched file 
 
 from __future__ import annotations
 
-import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given, settings
 
 from factories import PROBLEM, db_fingerprint
-from import_files import SERIES, post_upload
-from import_strategies import poll_files
-
-SETTINGS = settings(max_examples=150, derandomize=True, database=None, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                           HealthCheck.data_too_large])
-
-
-@pytest.fixture
-def with_series(client, auth) -> None:
-    assert client.post("/api/v1/series", json=SERIES, headers=auth).status_code == 201
+from import_files import post_upload
+from import_strategies import PROPERTY_SETTINGS as SETTINGS, poll_files, with_series  # noqa: F401 (fixture)
 
 
 @SETTINGS

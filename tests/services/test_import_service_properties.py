@@ -6,29 +6,16 @@ as the CLI and the upload view do: commit on success, roll back on refusal."""
 
 from __future__ import annotations
 
-import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given, settings
 from sqlalchemy import select
 
 from factories import db_fingerprint
-from import_files import SERIES
-from import_strategies import poll_files
+from import_strategies import PROPERTY_SETTINGS as SETTINGS, poll_files, with_series  # noqa: F401 (fixture)
 from pollapp.exceptions import DomainError
 from pollapp.extensions import db
 from pollapp.models import Poll
 from pollapp.schemas.imports import import_validators
 from pollapp.services import imports
-
-SETTINGS = settings(max_examples=150, derandomize=True, database=None, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                           HealthCheck.data_too_large])
-
-
-@pytest.fixture
-def with_series(client, auth) -> None:
-    """The series the synthetic pollapp rows map their answers onto."""
-    assert client.post("/api/v1/series", json=SERIES, headers=auth).status_code == 201
-
 
 def stored_keys(app) -> set[tuple[str, str]]:
     with app.app_context():
