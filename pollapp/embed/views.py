@@ -3,6 +3,7 @@ call -> template or bytes, through :func:`pollapp.embed.http.computed` for ETag 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -40,36 +41,38 @@ EMBED_EXTRA_HEIGHT = 70  # the summary line and the data-table toggle under the 
 @bp.get("/embed/series/<slug>")
 @friendly_outage
 def series_embed(slug: str):
-    args = query_args(ChartArgsSchema())
-    options = charts.chart_options(**args)
-    version = fresh_data_version(f"series:{slug}", lambda: charts.data_version(db.session, slug))
-    bundle = assets.bundle(current_app._get_current_object())
-    etag = charts.chart_etag(version, "embed-page", options, base_url(), bundle.filename, PAGE_VERSION)
-
-    def build() -> bytes:
-        chart = charts.series_chart(db.session, slug, options, base_url=base_url(), cache=stats_cache())
-        return render_template(
-            "embed/series.html", chart=chart, options=options, lang=options.lang, t=_words(options.lang),
-            bundle_url=_bundle_url(bundle), meta=_meta("series", slug, chart.title, chart.summary),
-        ).encode()
-
-    return computed(etag, "text/html", build)
+    options = charts.chart_options(**query_args(ChartArgsSchema()))
+    return _embed_page(
+        options, f"series:{slug}", lambda: charts.data_version(db.session, slug), "embed-page",
+        lambda: charts.series_chart(db.session, slug, options, base_url=base_url(), cache=stats_cache()),
+        "embed/series.html", "chart", ("series", slug),
+    )
 
 
 @bp.get("/embed/polls/<int:poll_id>")
 @friendly_outage
 def poll_embed(poll_id: int):
-    args = query_args(CardArgsSchema())
-    options = charts.card_options(**args)
-    version = fresh_data_version(f"poll:{poll_id}", lambda: charts.poll_data_version(db.session, poll_id))
+    options = charts.card_options(**query_args(CardArgsSchema()))
+    return _embed_page(
+        options, f"poll:{poll_id}", lambda: charts.poll_data_version(db.session, poll_id), "card-page",
+        lambda: charts.poll_card(db.session, poll_id, options, base_url=base_url()),
+        "embed/card.html", "card", ("polls", poll_id),
+    )
+
+
+def _embed_page(options: Any, version_key: str, version_of: Callable[[], str], kind: str, make: Callable[[], Any],
+                template: str, name: str, meta_of: tuple[str, Any]):
+    """An interactive embed page (a series chart or a poll card): a 304 or cached bytes when its data,
+    options, host and script bundle are unchanged; else ``make()`` rendered into ``template`` as ``name``."""
+    version = fresh_data_version(version_key, version_of)
     bundle = assets.bundle(current_app._get_current_object())
-    etag = charts.chart_etag(version, "card-page", options, base_url(), bundle.filename, PAGE_VERSION)
+    etag = charts.chart_etag(version, kind, options, base_url(), bundle.filename, PAGE_VERSION)
 
     def build() -> bytes:
-        card = charts.poll_card(db.session, poll_id, options, base_url=base_url())
+        made = make()
         return render_template(
-            "embed/card.html", card=card, options=options, lang=options.lang, t=_words(options.lang),
-            bundle_url=_bundle_url(bundle), meta=_meta("polls", poll_id, card.title, card.summary),
+            template, **{name: made}, options=options, lang=options.lang, t=_words(options.lang),
+            bundle_url=_bundle_url(bundle), meta=_meta(*meta_of, made.title, made.summary),
         ).encode()
 
     return computed(etag, "text/html", build)
