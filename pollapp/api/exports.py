@@ -22,6 +22,7 @@ from pollapp.api.statistics import stats_cache
 from pollapp.extensions import db
 from pollapp.repository import PointFilters
 from pollapp.schemas.exports import DataPackageArgsSchema, ExportArgsSchema
+from pollapp.schemas import dictionary
 from pollapp.services import data_version, exports, history_asof
 from pollapp.services.series import get_series
 
@@ -111,9 +112,12 @@ class SeriesDataPackage(MethodView):
     def get(self, args: dict[str, Any], slug: str):
         """Frictionless Data Package of the long CSV: Table Schema of every column (type, unit,
         description), sources, rights, a citation and the data version (a content hash of the rows);
-        with ``as_of``, of the data as served at that instant (the resource path carries it)."""
+        with ``as_of``, of the data as served at that instant (the resource path carries it). The
+        data dictionary of every field (``/docs/data``) is included as the inline resource
+        ``data-dictionary``."""
         base_url = request.url_root.rstrip("/") + request.path.rsplit("/", 1)[0]
         body = exports.datapackage(db.session, slug, base_url=base_url, as_of=args["as_of"])
+        body["resources"].append(dictionary.datapackage_resource())  # the codebook travels with the data
         response = current_app.response_class(current_app.json.dumps(body), mimetype="application/json")
         response.headers[data_version.HEADER] = body["version"]
         return response

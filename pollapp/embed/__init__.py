@@ -13,7 +13,9 @@ from flask import Flask
 
 def register_embed(app: Flask) -> None:
     from pollapp.embed import framing
+    from pollapp.embed.docs import bp as docs_bp
     from pollapp.embed.views import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(docs_bp)
     framing.register(app)

@@ -28,6 +28,7 @@ from pollapp.schemas.common import StrictSchema
 from pollapp.services import chart_i18n as i18n
 from pollapp.services import charts
 from pollapp.services import series as series_service
+from pollapp.services.methodology import defaults as methodology_defaults
 
 bp = Blueprint("embed", __name__, template_folder="../templates", static_folder=None)
 PAGE_VERSION = "1"  # bump with the templates: part of every page ETag
@@ -126,7 +127,8 @@ def poll_page(poll_id: int):
 @bp.get("/methodology")
 def methodology():
     query_args(_NoArgs())
-    response = current_app.response_class(render_template("embed/methodology.html", lang="en"), mimetype="text/html")
+    html = render_template("embed/methodology.html", lang="en", d=methodology_defaults())
+    response = current_app.response_class(html, mimetype="text/html")
     response.headers["Cache-Control"] = "public, max-age=3600"
     response.headers["Content-Security-Policy"] = framing.PAGE_POLICY
     return response

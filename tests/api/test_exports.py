@@ -197,7 +197,8 @@ def test_datapackage_describes_every_column_of_the_csv(client, data):
         ("Kyiv International Institute of Sociology", "https://example.org/poll"),
         ("Synthetic Rating Group", "https://example.org/rating"),
     }
-    (resource,) = package["resources"]
+    resource, codebook = package["resources"]
+    assert codebook["name"] == "data-dictionary" and codebook["data"]  # the data dictionary travels with the data
     assert resource["path"].endswith("/api/v1/series/peace-closer/data.csv")
     fields = resource["schema"]["fields"]
     header = list(READERS["csv"](download(client, "csv").get_data()).columns)

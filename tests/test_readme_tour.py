@@ -1,0 +1,79 @@
+"""The README's five-minute tour, run as written: every ``sh`` block of the section, in order, in one
+bash session (variables carry over), against a live server on 127.0.0.1 holding the real Ukraine-war
+seed polls. ``curl`` fails on any HTTP error here (``--fail-with-body``), so a command that stops
+working, or an endpoint that moves, fails the suite instead of rotting in the README."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from own_database import migrated_app
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+DOCUMENTED_BASE = "http://127.0.0.1:5000"
+BLOCK = re.compile(r"^```(sh|python)\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+def tour_blocks() -> list[tuple[str, str]]:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("## A five-minute tour")
+    end = text.index("\n## ", start + 1)
+    return BLOCK.findall(text[start:end])
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> Iterator[str]:
+    source = tmp_path_factory.mktemp("seed")
+    for name in ("pollsters.csv", "sponsors.csv", "series.json"):
+        shutil.copy(ROOT / "data" / name, source / name)
+    (source / "polls").mkdir()
+    shutil.copy(ROOT / "data" / "polls" / "ukraine_war.csv", source / "polls" / "ukraine_war.csv")
+    with migrated_app(tmp_path_factory.mktemp("tour"), "tour_test") as app:
+        loaded = app.test_cli_runner().invoke(args=["data", "load", str(source)])
+        assert loaded.exit_code == 0, loaded.output
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_port}"
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+            server.server_close()
+
+
+def test_the_tour_has_the_steps_the_readme_promises():
+    shell = "\n".join(code for kind, code in tour_blocks() if kind == "sh")
+    for step in ("/series", "/trend", "/embed/polls/", "/intervals", "data.csv", "datapackage.json", "/oembed"):
+        assert step in shell, step
+
+
+def test_every_shell_command_of_the_tour_runs(served, tmp_path):
+    script = "\n".join(code for kind, code in tour_blocks() if kind == "sh").replace(DOCUMENTED_BASE, served)
+    prelude = 'set -euo pipefail\ncurl() { command curl --fail-with-body --show-error "$@"; }\n'
+    result = subprocess.run(
+        ["bash", "-c", prelude + script], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    out = result.stdout
+    assert '"slug"' in out and "kalman" in out and "95% band" in out
+    assert '"peace_closer"' in out  # the intervals of the KIIS poll
+    assert (tmp_path / "card.svg").read_bytes().lstrip().startswith(b"<svg")
+    assert (tmp_path / "chart.svg").read_bytes().lstrip().startswith(b"<svg")
+    assert b'id="card-spec"' in (tmp_path / "card.html").read_bytes()  # the embeddable card page
+    assert (tmp_path / "concessions.csv").read_text().startswith("poll_id,question_id,outcome,pct")
+    assert '"data-dictionary"' in (tmp_path / "datapackage.json").read_text()
+    assert "<iframe" in out  # the oEmbed snippet
+
