@@ -192,3 +192,71 @@ def test_the_list_runs_a_fixed_number_of_statements(app, client, edge_store):
     from test_query_counts import statements_for
 
     assert statements_for(app, client, "/api/v1/polls?limit=2") == statements_for(app, client, "/api/v1/polls?limit=500")
+
+
+# ---------------------------------------------------------------- series points
+
+
+def points_representation(app: Flask, slug: str, query: dict[str, Any]) -> bytes:
+    """What the marshmallow path serves for ``GET /series/<slug>/points?<query>``."""
+    from pollapp.repository import PointFilters
+    from pollapp.schemas.series import PointPageSchema, PointsArgsSchema
+    from pollapp.services import series as series_service
+
+    schema = PointsArgsSchema()
+    args = schema.load({k: [v] if isinstance(schema.fields[k], ma.fields.List) else v for k, v in query.items()})
+    filters = PointFilters(outcomes=args["outcome"], pollsters=args["pollster"],
+                           populations=[p.value for p in args["population"]])
+    with app.test_request_context():
+        page = series_service.points_page(db.session, slug, filters, cursor=args["cursor"], limit=args["limit"],
+                                          as_of=args["as_of"])
+        body = app.json.response(PointPageSchema().dump(page)).get_data()
+        db.session.remove()
+    return body
+
+
+def assert_point_pages_equal(app: Flask, client, slug: str, query: dict[str, Any]) -> int:
+    seen, cursor = 0, None
+    for _ in range(100):
+        page_query = {**query, **({"cursor": cursor} if cursor else {})}
+        response = client.get(f"/api/v1/series/{slug}/points", query_string=page_query)
+        assert response.status_code == 200, response.get_json()
+        assert response.get_data() == points_representation(app, slug, page_query)
+        body = response.get_json()
+        seen += len(body["items"])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            assert seen == body["total"]
+            return seen
+    raise AssertionError("pagination does not end")
+
+
+def test_real_series_points_equal_the_schema_dump(real):
+    client = real.test_client()
+    slugs = [s["slug"] for s in client.get("/api/v1/series?limit=500").get_json()["items"]]
+    counted = {slug: assert_point_pages_equal(real, client, slug, {"limit": 500}) for slug in slugs}
+    assert sum(counted.values()) > 0
+    assert assert_point_pages_equal(real, client, "ukraine-territorial-concessions", {"limit": 7, "outcome": "ready"})
+
+
+def test_edge_case_points_equal_the_schema_dump(app, client, auth, edge_store):
+    import datetime as dt
+    import time
+
+    series = {"slug": "synthetic-edge", "title": "Synthetic edge series",
+              "outcomes": [{"code": "yes", "label": "Так"}, {"code": "no", "label": "Ні"}]}
+    assert client.post("/api/v1/series", json=series, headers=auth).status_code == 201
+    for name, poll_id in edge_store.items():
+        if name == "deleted":
+            continue
+        for question in client.get(f"/api/v1/polls/{poll_id}").get_json()["questions"]:
+            codes = [a["code"] for a in question["answers"] if not a["is_net"]]
+            mapping = {"yes": codes[:1], "no": codes[1:2]} if len(codes) > 1 else {"yes": codes[:1]}
+            response = client.post("/api/v1/series/synthetic-edge/members", headers=auth,
+                                   json={"question_id": question["id"], "outcomes": mapping})
+            assert response.status_code == 200, response.get_json()
+    time.sleep(0.01)
+    instant = dt.datetime.now(dt.timezone.utc).isoformat()
+    for query in ({"limit": 500}, {"limit": 3}, {"limit": 2, "outcome": "no", "pollster": "kiis"},
+                  {"limit": 500, "as_of": instant}, {"limit": 4, "population": "registered_voters"}):
+        assert assert_point_pages_equal(app, client, "synthetic-edge", query) >= 1, query
