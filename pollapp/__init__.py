@@ -17,6 +17,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     load_config(app, config)
     app.json.sort_keys = False  # keep the schemas' field order: id and names first, as documented
+    # UTF-8 text as is (not \uXXXX escapes): the bulk outputs encoded with orjson (pollapp.services.poll_rows)
+    # are then byte-identical to the schemas' dumps, so body-digest ETags mean the same on both paths.
+    app.json.ensure_ascii = False
     _register_extensions(app)
     _register_blueprints(app)
     _register_web(app)

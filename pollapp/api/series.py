@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
+from flask import current_app
 from flask.views import MethodView
 from pollapp.api.blueprint import Blueprint
 
@@ -27,7 +28,7 @@ from pollapp.schemas.series import (
     SeriesPageSchema,
     SeriesPatchSchema,
 )
-from pollapp.services import data_version, history, history_asof, history_log
+from pollapp.services import data_version, history, history_asof, history_log, pagination
 from pollapp.services import series as series_service
 
 PATH = "/series"
@@ -165,7 +166,8 @@ class SeriesPoints(MethodView):
         headers = {data_version.HEADER: version, "ETag": f'"{data_version.validator(version, as_of, request_key, data_version.definition_of(series))}"'}
         if history_asof.is_settled(as_of):
             headers["Cache-Control"] = data_version.IMMUTABLE
-        return page, 200, headers
+        # Bulk output: orjson of the point dicts, the same bytes as PointPageSchema's dump (tested).
+        return current_app.response_class(pagination.page_json(page), mimetype="application/json"), 200, headers
 
 
 @blp.route("/<slug>/changes")

@@ -7,6 +7,7 @@ list as the AAPOR Transparency Initiative checklist). The score is the share of 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -75,10 +76,25 @@ ITEMS: tuple[DisclosureItem, ...] = (
 
 def assess(poll: Poll) -> dict[str, Any]:
     """``{"score": 0-100, "missing": [labels], "items": [{code, label, present}]}``."""
-    items = [{"code": item.code, "label": item.label, "present": bool(item.present(poll))} for item in ITEMS]
-    present = sum(item["present"] for item in items)
+    return _assessment(presence(poll))
+
+
+def presence(poll: Any) -> tuple[bool, ...]:
+    """Which of :data:`ITEMS` ``poll`` discloses (anything with a poll's attributes will do)."""
+    return tuple(bool(item.present(poll)) for item in ITEMS)
+
+
+@functools.lru_cache(maxsize=None)  # at most 2**12 outcomes
+def shared_assessment(present: tuple[bool, ...]) -> dict[str, Any]:
+    """The assessment of a :func:`presence` tuple, one shared object per outcome: bulk outputs
+    (a page of 500 polls) encode it without rebuilding it per poll. Read-only: do not mutate."""
+    return _assessment(present)
+
+
+def _assessment(present: tuple[bool, ...]) -> dict[str, Any]:
+    items = [{"code": item.code, "label": item.label, "present": here} for item, here in zip(ITEMS, present, strict=True)]
     return {
-        "score": round(100 * present / len(ITEMS)),
+        "score": round(100 * sum(present) / len(ITEMS)),
         "missing": [item["label"] for item in items if not item["present"]],
         "items": items,
     }

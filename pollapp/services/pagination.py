@@ -9,6 +9,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+import orjson
+
 from pollapp.exceptions import InvalidParameter
 
 T = TypeVar("T")
@@ -20,6 +22,14 @@ class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None
     total: int
+
+
+def page_json(page: Page[dict[str, Any]]) -> bytes:
+    """The envelope ``{items, next_cursor, total}`` of plain-dict items as JSON bytes (orjson), for bulk
+    outputs: the same bytes as Flask's JSON provider makes of the envelope schema's dump when the items
+    already hold what the item schema would dump (UTF-8 text, compact separators, final newline)."""
+    body = {"items": page.items, "next_cursor": page.next_cursor, "total": page.total}
+    return orjson.dumps(body, option=orjson.OPT_APPEND_NEWLINE)
 
 
 def encode_cursor(kind: str, values: tuple[Any, ...]) -> str:

@@ -205,17 +205,25 @@ def polls_from_source(session: Session, source: str) -> dict[str, Poll]:
 def list_polls(
     session: Session, filters: repository.PollFilters, *, sort: str, cursor: str | None, limit: int
 ) -> Page[Poll]:
-    cursor_kind = f"polls:{sort}"
-    after = decode_cursor(cursor, cursor_kind, (dt.date, int)) if cursor else None
+    after = page_after(cursor, sort)
     rows, total = repository.list_polls(session, filters, sort=sort, after=after, limit=limit)
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        key = last.field_end_date
-        if sort.lstrip("-") == "publication_date" and last.publication_date is not None:
-            key = last.publication_date
-        next_cursor = encode_cursor(cursor_kind, (key, last.id))
-    return Page(rows[:limit], next_cursor, total)
+    return Page(rows[:limit], next_page_cursor(rows, sort=sort, limit=limit), total)
+
+
+def page_after(cursor: str | None, sort: str) -> tuple[dt.date, int] | None:
+    """The keyset position a poll list's ``cursor`` names (400 if it belongs to another list or sort)."""
+    return decode_cursor(cursor, f"polls:{sort}", (dt.date, int)) if cursor else None  # type: ignore[return-value]
+
+
+def next_page_cursor(rows: Sequence[Any], *, sort: str, limit: int) -> str | None:
+    """The cursor of the page after ``rows`` (``limit + 1`` polls or poll rows fetched), None on the last."""
+    if len(rows) <= limit:
+        return None
+    last = rows[limit - 1]
+    key = last.field_end_date
+    if sort.lstrip("-") == "publication_date" and last.publication_date is not None:
+        key = last.publication_date
+    return encode_cursor(f"polls:{sort}", (key, last.id))
 
 
 def poll_document(poll: Poll) -> dict[str, Any]:

@@ -201,10 +201,15 @@ def points_page(
 
 
 def _point(row: dict[str, Any]) -> dict[str, Any]:
+    """A point as ``PointSchema`` dumps it, ready for orjson (:func:`pagination.page_json`): enums by
+    value, the float columns as floats (a sum of integer percentages may come back as an integer)."""
     point = {name: row[name] for name in repository.POINT_COLUMNS}
     for name in ("field_dates_precision", "population", "sample_type"):
         value = point[name]
         point[name] = getattr(value, "value", value)
+    for name in ("pct", "design_effect", "margin_of_error"):
+        if point[name] is not None:
+            point[name] = float(point[name])
     return point
 
 

@@ -71,3 +71,9 @@ def test_a_poll_with_12_questions_runs_as_many_statements_as_one_with_1(app, cli
     one = client.get("/api/v1/polls?limit=1&sort=field_end_date").get_json()["items"][0]
     assert len(one["questions"]) == 1
     assert statements_for(app, client, f"/api/v1/polls/{one['id']}") == statements_for(app, client, f"/api/v1/polls/{poll_id}")
+
+
+def test_the_poll_list_is_seven_set_based_statements(app, client, store):
+    """Count, page (with the pollster), sponsors, partners, questions, answers, components: the bulk
+    JSON path (pollapp.services.poll_rows) builds no ORM objects and runs no per-poll query."""
+    assert statements_for(app, client, f"/api/v1/polls?limit={N_POLLS}") == 7
