@@ -6,7 +6,8 @@
 The schema is made the way production makes it (``flask db upgrade``); the rows then go in through the
 raw driver (PostgreSQL ``COPY``, sqlite3 ``executemany``) in one transaction, because the ORM path
 (about 3,000 polls/s with history) would take minutes at the large size. ``--reset`` empties the
-database first (PostgreSQL: drops and recreates the ``public`` schema; SQLite: deletes the file).
+database first (PostgreSQL: drops and recreates the first schema of the search path, ``public``
+unless the URL says ``?options=-csearch_path=<schema>``; SQLite: deletes the file).
 On PostgreSQL the id sequences are moved past the ids written and the tables are ANALYZEd, so the
 planner sees the real row counts (see ``bench/bench_plans.py``).
 """
@@ -34,9 +35,9 @@ SEQUENCED = ("pollsters", "sponsors", "series", "series_outcomes", "polls", "que
              "series_members", "poll_revisions")  # fmt: skip
 
 
-def migrate(database_url: str, reset: bool = False) -> None:
+def migrate(database_url: str, reset: bool = False, allow_rows: bool = False) -> None:
     """``flask db upgrade`` on ``database_url`` (after emptying it with ``reset``); refuses a database
-    that already holds polls."""
+    that already holds polls unless ``allow_rows`` (bringing a filled database up to date)."""
     from sqlalchemy import create_engine, text
 
     from pollapp import create_app
@@ -49,16 +50,18 @@ def migrate(database_url: str, reset: bool = False) -> None:
                 os.remove(url.database)
         else:
             engine = create_engine(database_url)
-            with engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
+            with engine.begin() as conn:  # the first schema of the search path (``?options=-csearch_path=x``)
+                schema = next(s.strip().strip('"') for s in conn.execute(text("SHOW search_path")).scalar().split(",")
+                              if s.strip() != '"$user"')
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
             engine.dispose()
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False})
     result = app.test_cli_runner().invoke(args=["db", "upgrade"])
     if result.exit_code != 0:
         raise RuntimeError(f"flask db upgrade failed:\n{result.output}")
     with app.app_context():
-        if db.session.execute(text("SELECT count(*) FROM polls")).scalar():
+        if not allow_rows and db.session.execute(text("SELECT count(*) FROM polls")).scalar():
             raise SystemExit("the database already holds polls: pass --reset to empty it first")
         db.session.remove()
         db.engine.dispose()

@@ -135,8 +135,13 @@ class Generator:
             self.by_country[s.country].setdefault(s.kind, []).append(s)
         self.days = (LAST_DAY - FIRST_DAY).days
         # One random walk per country: leader approval and five party shares.
-        walk = self.rng.normal(0, 0.01, (len(COUNTRIES), self.days + 1, 1 + len(PARTIES))).cumsum(axis=1)
-        self.truth = walk - walk.mean(axis=1, keepdims=True)
+        # Mean-reverting (AR(1), stationary sd about 0.07): opinion drifts but stays in range for decades.
+        steps = self.rng.normal(0, 0.003, (self.days + 1, len(COUNTRIES), 1 + len(PARTIES)))
+        self.truth = np.empty((len(COUNTRIES), self.days + 1, 1 + len(PARTIES)))
+        level = np.zeros((len(COUNTRIES), 1 + len(PARTIES)))
+        for day in range(self.days + 1):
+            level = 0.999 * level + steps[day]
+            self.truth[:, day] = level
         self.home = {c: [i for i in range(1, N_POLLSTERS + 1) if COUNTRIES[i % 4] == c] for c in COUNTRIES}
         self.next_id = {"questions": 1, "answers": 1, "series_members": 1, "poll_revisions": 1}
 
