@@ -23,7 +23,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GUNICORN_ARGS = ("--workers", "2", "--worker-class", "sync", "--preload", "--log-level", "warning")
+# --timeout 600: the first request of a case may compute for minutes on a loaded machine (a trend on the
+# large set); the default 30 s would kill the worker. It does not change steady-state throughput.
+GUNICORN_ARGS = ("--workers", "2", "--worker-class", "sync", "--preload", "--timeout", "600", "--log-level", "warning")
 WRK_THREADS, WRK_CONNECTIONS = 2, 32
 
 
