@@ -190,12 +190,13 @@ def write(results: dict[str, Any], settings: dict[str, Any]) -> None:
         for name, c in cases.items():
             target = c["target"]
             verdict = "" if target is None else (" pass" if c["ratio"] >= target else " FAIL")
-            p99 = c["app"].get("p99_ms", float("nan"))
+            completed = c["app"]["requests"] > 0  # wrk prints a zero latency when no request completed
+            p99 = c["app"].get("p99_ms") if completed else "none completed"
             cached = name != "list_uncached"
-            p99_cell = (" pass |" if p99 < P99_TARGET_MS else " FAIL |") if cached else " (uncached) |"
+            p99_cell = (" pass |" if completed and p99 < P99_TARGET_MS else " FAIL |") if cached else " (uncached) |"
             lines.append(
                 f"| {LABELS[name]} | {c['app']['req_per_s']:.0f} | {c['baseline']['req_per_s']:.0f} | {c['ratio']:.2f} |"
-                f" {'-' if target is None else f'>= {target:.2f}'}{verdict} | {c['app'].get('p50_ms')} | {p99} |"
+                f" {'-' if target is None else f'>= {target:.2f}'}{verdict} | {c['app'].get('p50_ms') if completed else '-'} | {p99} |"
                 + (p99_cell if pg else "")
                 + f" {c['baseline'].get('p99_ms')} | {c['errors']} | {c['body_bytes']:,} | {c.get('first_request_s', '-')} |"
             )
@@ -226,7 +227,8 @@ def main() -> None:
     if args.only and previous.exists():  # keep the other dataset's last results (marked with their settings)
         old = json.loads(previous.read_text())
         for label, cases in old.get("datasets", {}).items():
-            results.setdefault(label, cases)
+            if not label.lower().startswith(args.only[:6]):  # the other backend's, not an older size of this one
+                results.setdefault(label, cases)
     write(results, {"seconds": seconds, "warmup_seconds": warmup, "quick": args.quick, "limits": LIMITS})
     print((HERE / "results" / "http.md").read_text())
 

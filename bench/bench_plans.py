@@ -36,7 +36,38 @@ from measure import machine_line  # noqa: E402
 
 BIG_TABLES = {"polls", "questions", "answers", "series_members", "series_mappings", "poll_revisions",
               "poll_revision_series", "poll_sponsors", "poll_partners", "answer_components"}  # fmt: skip
-OLD = dt.date(1986, 6, 30)  # deep pages: a cursor far down the newest-first list
+OLD = dt.date(1986, 6, 30)
+NOTES = """\
+What these plans showed on the first run (2026-11-29, loaded machine; see the tables for this run's numbers):
+
+- **`total` of the list envelope** (`SELECT count(*)` over the filtered polls) is a sequential scan of all
+  ~98,000 live polls on every page: 100-200 ms, more than the page itself for most filters. With a series or
+  tag filter it is a semi-join over the members (the tag count took ~1-2 s). Candidates: count only on the
+  first page (cursor-less), or a cached count keyed by the data generation (helper B's counter).
+- **`series_data_version`** (trend, points, embed: an aggregate over every poll of the series with a
+  semi-join on questions) takes ~260-280 ms with sequential scans of polls and questions, on every request,
+  cached or not: it alone rules out p99 < 50 ms. Helper B replaces it with a global generation counter.
+- **Deep keyset pages** scan from the top: the cursor predicate `key < d OR (key = d AND id < i)` is not
+  an index range condition, so page N reads N pages of `ix_polls_field_end_id` (cursor in 1986: ~330 ms,
+  98,000 buffers). A row comparison `(field_end_date, id) < (d, i)` (SQLAlchemy `tuple_`) is one; not
+  changed here (repository.py is shared with helper C's serialization work).
+- **`sort=[-]publication_date`** sorts all live polls per page (~200 ms): it needs an expression index on
+  `coalesce(publication_date, field_end_date), id`, which SQLAlchemy cannot reflect on SQLite without a
+  warning (the models == migrations test fails on it); not added.
+- **Series points** (every filter, first or deep page): the grouped subquery is planned as hash joins over
+  the whole `series_mappings` (600,000 rows), `questions` and `polls`: 0.7-1.7 s per page, plus the same
+  again for its `total`. A page must not aggregate the whole series: e.g. keyset on the member polls first
+  (ix on polls' end date) and aggregate only that page's questions.
+- **`q` text search** is `lower(wording) LIKE '%..%'`: a sequential scan of questions (~1 s); only a
+  trigram index (pg_trgm) or full-text search would help. **`mode`** (a LIKE on the JSON list) and
+  **`population`** (3 values) filter an ordered index scan, which is fine while the matches are common.
+- The `sponsor` filter scanned `poll_sponsors` and `poll_partners` had no index by pollster: migration 0005
+  adds both. `poll_partners` still shows a seq scan on the page load because the table is tiny here
+  (3,000 rows): the planner's choice, not a missing index.
+- The list page runs 12 statements: net-answer `components` are loaded by `selectinload` in chunks of
+  500 answer ids, so a page of 200 polls (~2,000 answers) costs 5 statements for them (it grows with the
+  page size past 500 answers; fine for the N+1 test's small pages).\
+"""  # deep pages: a cursor far down the newest-first list
 
 
 def cases(deep_poll_cursor: str, deep_point_cursor: str) -> list[tuple[str, str]]:
@@ -181,6 +212,20 @@ def write(results: list[dict[str, Any]], database: str) -> None:
         "Every statement the endpoint issued, re-run under `EXPLAIN (ANALYZE, BUFFERS)` with its parameters "
         "(warm cache). **Seq scan** flags a sequential scan of a big table; scans of the small reference tables "
         "(pollsters, sponsors, series, outcomes) are not flagged.",
+        "",
+        "## Per case: the sum of its statements' execution times, and the two whole-set aggregates",
+        "",
+        "| case | statements | total exec ms | count (total) ms | series data version ms | seq scans of big tables |",
+        "|---|---|---|---|---|---|",
+        *[f"| {e['case']} | {len(e['statements'])} | {sum(s['execution_ms'] for s in e['statements']):.1f} | "
+          f"{sum(s['execution_ms'] for s in e['statements'] if s['label'].startswith('count')):.1f} | "
+          f"{sum(s['execution_ms'] for s in e['statements'] if s['label'].startswith('series data version')):.1f} | "
+          f"{', '.join(sorted({x['table'] for s in e['statements'] for x in s['seq_scans_big']})) or '-'} |"
+          for e in results],
+        "",
+        NOTES,
+        "",
+        "## Every statement",
         "",
         "| case | statement | exec ms | buffers hit/read | seq scans of big tables | indexes used |",
         "|---|---|---|---|---|---|",
