@@ -18,7 +18,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 CHROMIUM ?= /usr/bin/chromium
 export POLLAPP_CHROMIUM := $(CHROMIUM)
 
-.PHONY: run test install migrate load lint bench clean help chromium redis
+.PHONY: run test install migrate load lint bench clean help chromium redis wrk
 
 help:
 	@echo "make run    set up everything and serve on http://$(HOST):$(PORT)"
@@ -58,6 +58,13 @@ redis:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
 	fi
 
+# The HTTP benchmark's load generator (bench/bench_http.py).
+wrk:
+	@if ! command -v wrk >/dev/null 2>&1; then \
+		echo "== installing wrk for the HTTP benchmark (apt-get install wrk)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	fi
+
 test: lint chromium redis
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== SQLite and $${TEST_DATABASE_URL%%:*} (TEST_DATABASE_URL) side by side, a core each (statistics tests, which use no database, run in the SQLite pass only); the second pass's report follows the first"; \
@@ -77,9 +84,11 @@ test: lint chromium redis
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
 
-bench: install
+bench: install wrk
 	$(BIN)/python bench/bench_trend.py
 	$(BIN)/python bench/bench_charts.py
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_export.py
 	$(BIN)/python bench/bench_soak.py
+	$(BIN)/python bench/bench_http.py
+	$(BIN)/python bench/bench_plans.py

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import platform
+
+
+def machine_line() -> str:
+    """The machine line every result file starts with (host, architecture, cores, Python)."""
+    return f"{platform.node()} {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
+
 
 def peak_rss_mb() -> float:
     """This process's resident-set high-water mark (``VmHWM``), in MB.

@@ -141,6 +141,8 @@ poll_sponsors = Table(
     Base.metadata,
     Column("poll_id", ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True),
     Column("sponsor_id", ForeignKey("sponsors.id", ondelete="RESTRICT"), primary_key=True),
+    # The primary key serves lookups by poll; this one the ``sponsor`` list filter (issue 7, bench_plans).
+    Index("ix_poll_sponsors_sponsor_id", "sponsor_id"),
 )
 
 poll_partners = Table(
@@ -148,6 +150,7 @@ poll_partners = Table(
     Base.metadata,
     Column("poll_id", ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True),
     Column("pollster_id", ForeignKey("pollsters.id", ondelete="RESTRICT"), primary_key=True),
+    Index("ix_poll_partners_pollster_id", "pollster_id"),  # "has this pollster polls?" and renames' history
 )
 
 

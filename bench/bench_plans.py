@@ -1,0 +1,254 @@
+"""Query plans of the list and points endpoints on the LARGE SYNTHETIC dataset in PostgreSQL.
+
+For every filter and sort of ``GET /api/v1/polls`` (``PollListArgsSchema`` / ``repository._filtered_polls``)
+and of ``GET /api/v1/series/{slug}/points``, first and deep pages (keyset cursors), plus the trend's
+data version, the statements the app REALLY issues are captured (a ``before_cursor_execute``
+listener while the endpoint is called through the test client) and each is run again under
+``EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)`` with its own parameters. Reported per statement: execution
+time, shared buffers hit/read, and every sequential scan of a big table (polls, questions, answers,
+series members and mappings, revisions, the link tables); a seq scan of a small table (pollsters,
+sponsors, series, outcomes: tens of rows) is fine and not flagged.
+
+Database: ``BENCH_DATABASE_URL`` in schema ``--pg-schema`` (default ``bench_http_large``, the one
+``bench/bench_http.py`` fills; filled here if missing). Writes ``bench/results/plans.md`` and ``plans.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from sqlalchemy import event, text  # noqa: E402
+
+from bench_http import DEFAULT_PG, postgres_dataset  # noqa: E402
+from fill_rows import LARGEST_SERIES  # noqa: E402
+from measure import machine_line  # noqa: E402
+
+BIG_TABLES = {"polls", "questions", "answers", "series_members", "series_mappings", "poll_revisions",
+              "poll_revision_series", "poll_sponsors", "poll_partners", "answer_components"}  # fmt: skip
+OLD = dt.date(1986, 6, 30)
+NOTES = """\
+What these plans showed on the first run (2026-11-29, loaded machine; see the tables for this run's numbers):
+
+- **`total` of the list envelope** (`SELECT count(*)` over the filtered polls) is a sequential scan of all
+  ~98,000 live polls on every page: 100-200 ms, more than the page itself for most filters. With a series or
+  tag filter it is a semi-join over the members (the tag count took ~1-2 s). Candidates: count only on the
+  first page (cursor-less), or a cached count keyed by the data generation (helper B's counter).
+- **`series_data_version`** (trend, points, embed: an aggregate over every poll of the series with a
+  semi-join on questions) takes ~260-280 ms with sequential scans of polls and questions, on every request,
+  cached or not: it alone rules out p99 < 50 ms. Helper B replaces it with a global generation counter.
+- **Deep keyset pages** scan from the top: the cursor predicate `key < d OR (key = d AND id < i)` is not
+  an index range condition, so page N reads N pages of `ix_polls_field_end_id` (cursor in 1986: ~330 ms,
+  98,000 buffers). A row comparison `(field_end_date, id) < (d, i)` (SQLAlchemy `tuple_`) is one; not
+  changed here (repository.py is shared with helper C's serialization work).
+- **`sort=[-]publication_date`** sorts all live polls per page (~200 ms): it needs an expression index on
+  `coalesce(publication_date, field_end_date), id`, which SQLAlchemy cannot reflect on SQLite without a
+  warning (the models == migrations test fails on it); not added.
+- **Series points** (every filter, first or deep page): the grouped subquery is planned as hash joins over
+  the whole `series_mappings` (600,000 rows), `questions` and `polls`: 0.7-1.7 s per page, plus the same
+  again for its `total`. A page must not aggregate the whole series: e.g. keyset on the member polls first
+  (ix on polls' end date) and aggregate only that page's questions.
+- **`q` text search** is `lower(wording) LIKE '%..%'`: a sequential scan of questions (~1 s); only a
+  trigram index (pg_trgm) or full-text search would help. **`mode`** (a LIKE on the JSON list) and
+  **`population`** (3 values) filter an ordered index scan, which is fine while the matches are common.
+- The `sponsor` filter scanned `poll_sponsors` and `poll_partners` had no index by pollster: migration 0005
+  adds both. `poll_partners` still shows a seq scan on the page load because the table is tiny here
+  (3,000 rows): the planner's choice, not a missing index.
+- The list page runs 12 statements: net-answer `components` are loaded by `selectinload` in chunks of
+  500 answer ids, so a page of 200 polls (~2,000 answers) costs 5 statements for them (it grows with the
+  page size past 500 answers; fine for the N+1 test's small pages).\
+"""  # deep pages: a cursor far down the newest-first list
+
+
+def cases(deep_poll_cursor: str, deep_point_cursor: str) -> list[tuple[str, str]]:
+    s = LARGEST_SERIES
+    return [
+        ("list: no filter (newest first)", "/api/v1/polls?limit=200"),
+        ("list: deep page (cursor in 1986)", f"/api/v1/polls?limit=200&cursor={deep_poll_cursor}"),
+        ("list: sort=field_end_date (oldest first)", "/api/v1/polls?limit=200&sort=field_end_date"),
+        ("list: sort=-publication_date", "/api/v1/polls?limit=200&sort=-publication_date"),
+        ("list: sort=publication_date", "/api/v1/polls?limit=200&sort=publication_date"),
+        ("list: pollster", "/api/v1/polls?limit=200&pollster=synthetic-pollster-07"),
+        ("list: two pollsters", "/api/v1/polls?limit=200&pollster=synthetic-pollster-07&pollster=synthetic-pollster-11"),
+        ("list: sponsor", "/api/v1/polls?limit=200&sponsor=synthetic-sponsor-03"),
+        ("list: country (small one)", "/api/v1/polls?limit=200&country=XD"),
+        ("list: population", "/api/v1/polls?limit=200&population=likely_voters"),
+        ("list: mode", "/api/v1/polls?limit=200&mode=face_to_face"),
+        ("list: field dates (one year)", "/api/v1/polls?limit=200&field_date_from=1999-01-01&field_date_to=1999-12-31"),
+        ("list: series", f"/api/v1/polls?limit=200&series={s}"),
+        ("list: tag", "/api/v1/polls?limit=200&tag=vote"),
+        ("list: text search q", "/api/v1/polls?limit=200&q=election"),
+        ("list: pollster + series + dates", f"/api/v1/polls?limit=200&pollster=synthetic-pollster-04&series={s}"
+                                            "&field_date_from=2021-01-01"),
+        ("points: first page", f"/api/v1/series/{s}/points?limit=200"),
+        ("points: deep page", f"/api/v1/series/{s}/points?limit=200&cursor={deep_point_cursor}"),
+        ("points: outcome", f"/api/v1/series/{s}/points?limit=200&outcome=approve"),
+        ("points: pollster", f"/api/v1/series/{s}/points?limit=200&pollster=synthetic-pollster-04"),
+        ("points: population", f"/api/v1/series/{s}/points?limit=200&population=adults"),
+        ("points: field dates", f"/api/v1/series/{s}/points?limit=200&field_date_from=2022-01-01&field_date_to=2022-06-30"),
+        ("trend (data version + rows; first request)", f"/api/v1/series/{s}/trend?outcome=approve"),
+    ]
+
+
+def label(statement: str) -> str:
+    sql = " ".join(statement.split())
+    if sql.startswith("SELECT count(*)"):
+        return "count (envelope total)"
+    if "max(polls.updated_at)" in sql:
+        return "series data version (aggregate over the series)"
+    tables = re.findall(r"\bFROM (\w+)", sql)
+    what = tables[0] if tables else "?"
+    if "LIMIT" in sql:
+        return f"page of {what}"
+    if " IN (" in sql or "= ANY" in sql:
+        return f"load {what} by ids"
+    return f"select {what}"
+
+
+def walk(node: dict[str, Any], out: list[dict[str, Any]]) -> None:
+    out.append(node)
+    for child in node.get("Plans", []):
+        walk(child, out)
+
+
+def explain(conn: Any, statement: str, parameters: Any) -> dict[str, Any]:
+    plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement, parameters).scalar()
+    plan = plan[0] if isinstance(plan, list) else json.loads(plan)[0]
+    nodes: list[dict[str, Any]] = []
+    walk(plan["Plan"], nodes)
+    seq = [
+        {"table": n["Relation Name"], "rows": n.get("Actual Rows", 0) * n.get("Actual Loops", 1),
+         "filter": n.get("Filter")}
+        for n in nodes if n["Node Type"] == "Seq Scan"
+    ]  # fmt: skip
+    indexes = sorted({n["Index Name"] for n in nodes if "Index Name" in n})
+    top = plan["Plan"]
+    return {
+        "execution_ms": round(plan["Execution Time"], 2),
+        "planning_ms": round(plan["Planning Time"], 2),
+        "shared_hit": top.get("Shared Hit Blocks", 0),
+        "shared_read": top.get("Shared Read Blocks", 0),
+        "seq_scans_big": [s for s in seq if s["table"] in BIG_TABLES],
+        "seq_scans_small": sorted({s["table"] for s in seq if s["table"] not in BIG_TABLES}),
+        "indexes": indexes,
+        "top_node": top["Node Type"],
+    }
+
+
+def capture(app: Any, client: Any, url: str) -> tuple[int, list[tuple[str, Any]]]:
+    from pollapp.extensions import db
+
+    seen: list[tuple[str, Any]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        seen.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        status = client.get(url).status_code
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return status, seen
+
+
+def run(database_url: str) -> list[dict[str, Any]]:
+    from pollapp import create_app
+    from pollapp.extensions import db
+    from pollapp.services.pagination import encode_cursor
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False})
+    client = app.test_client()
+    with app.app_context():
+        deep_id = db.session.execute(text("SELECT max(id) FROM polls WHERE field_end_date = "
+                                          "(SELECT max(field_end_date) FROM polls WHERE field_end_date <= :d)"), {"d": OLD}).scalar()
+        deep_date = db.session.execute(text("SELECT field_end_date FROM polls WHERE id = :i"), {"i": deep_id}).scalar()
+        points = db.session.execute(text(
+            "SELECT p.field_end_date, p.id, q.id FROM polls p JOIN questions q ON q.poll_id = p.id "
+            "JOIN series_members m ON m.question_id = q.id JOIN series s ON s.id = m.series_id "
+            "WHERE s.slug = :s ORDER BY p.field_end_date, p.id, q.id"), {"s": LARGEST_SERIES}).all()
+        point = points[len(points) // 2]  # a deep page: half way through the series
+    deep_polls = encode_cursor("polls:-field_end_date", (deep_date, deep_id))
+    deep_points = encode_cursor(f"points:{LARGEST_SERIES}", (point[0], point[1], point[2], 1))
+    results = []
+    for name, url in cases(deep_polls, deep_points):
+        status, statements = capture(app, client, url)
+        entry: dict[str, Any] = {"case": name, "url": url, "status": status, "statements": []}
+        with app.app_context(), db.engine.connect() as conn:
+            for statement, parameters in statements:
+                if not statement.lstrip().upper().startswith("SELECT") and "SELECT" not in statement[:40].upper():
+                    continue
+                entry["statements"].append({"label": label(statement), "sql": " ".join(statement.split())[:600],
+                                            **explain(conn, statement, parameters)})
+            conn.rollback()
+        results.append(entry)
+        worst = max((s["execution_ms"] for s in entry["statements"]), default=0)
+        flags = sorted({s2["table"] for s in entry["statements"] for s2 in s["seq_scans_big"]})
+        print(f"{name}: {status}, {len(entry['statements'])} statements, slowest {worst} ms, seq scans {flags}", flush=True)
+    with app.app_context():
+        db.engine.dispose()
+    return results
+
+
+def write(results: list[dict[str, Any]], database: str) -> None:
+    out = HERE / "results"
+    (out / "plans.json").write_text(json.dumps({"machine": machine_line(), "database": database, "cases": results}, indent=2, default=str) + "\n")
+    lines = [
+        "# Query plans (`bench/bench_plans.py`, PostgreSQL, large SYNTHETIC dataset: 100,000 polls)",
+        "",
+        f"Machine: {machine_line()}",
+        "",
+        "Every statement the endpoint issued, re-run under `EXPLAIN (ANALYZE, BUFFERS)` with its parameters "
+        "(warm cache). **Seq scan** flags a sequential scan of a big table; scans of the small reference tables "
+        "(pollsters, sponsors, series, outcomes) are not flagged.",
+        "",
+        "## Per case: the sum of its statements' execution times, and the two whole-set aggregates",
+        "",
+        "| case | statements | total exec ms | count (total) ms | series data version ms | seq scans of big tables |",
+        "|---|---|---|---|---|---|",
+        *[f"| {e['case']} | {len(e['statements'])} | {sum(s['execution_ms'] for s in e['statements']):.1f} | "
+          f"{sum(s['execution_ms'] for s in e['statements'] if s['label'].startswith('count')):.1f} | "
+          f"{sum(s['execution_ms'] for s in e['statements'] if s['label'].startswith('series data version')):.1f} | "
+          f"{', '.join(sorted({x['table'] for s in e['statements'] for x in s['seq_scans_big']})) or '-'} |"
+          for e in results],
+        "",
+        NOTES,
+        "",
+        "## Every statement",
+        "",
+        "| case | statement | exec ms | buffers hit/read | seq scans of big tables | indexes used |",
+        "|---|---|---|---|---|---|",
+    ]
+    for entry in results:
+        for i, s in enumerate(entry["statements"]):
+            seq = ", ".join(f"**{x['table']}** ({x['rows']:,} rows)" for x in s["seq_scans_big"]) or "-"
+            name = f"{entry['case']} ({entry['status']})" if i == 0 else ""
+            lines.append(f"| {name} | {s['label']} | {s['execution_ms']} | {s['shared_hit']:,}/{s['shared_read']:,} | "
+                         f"{seq} | {', '.join(s['indexes']) or '-'} |")
+    lines.append("")
+    (out / "plans.md").write_text("\n".join(lines))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pg-schema", default="bench_http_large")
+    args = parser.parse_args()
+    url = postgres_dataset(os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG), args.pg_schema, refill=False)
+    results = run(url)
+    write(results, f"{args.pg_schema} schema")
+    print((HERE / "results" / "plans.md").read_text())
+
+
+if __name__ == "__main__":
+    main()
