@@ -106,8 +106,9 @@ class Transport:
                 attempt += 1
                 continue
             if response.status_code in RETRY_STATUSES and attempt < self.max_retries:
-                wait = retry_after_seconds(response.headers.get("Retry-After"))
-                wait = self._backoff(attempt) if wait is None else wait
+                # never sooner than the server asks, nor than a short backoff: Retry-After is whole
+                # seconds rounded down, so "0" can come while the window still has a moment to run
+                wait = max(retry_after_seconds(response.headers.get("Retry-After")) or 0.0, self._backoff(attempt))
                 if wait <= self.max_retry_wait:
                     response.close()
                     self._pause(wait)

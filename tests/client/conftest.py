@@ -75,7 +75,8 @@ def serving(app: Flask) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     seen: list[dict[str, Any]] = []
     _recording(app, seen)
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="client-live-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="client-live-server",
+                              daemon=True)  # a short poll: shutdown() waits for it
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}", seen
