@@ -19,6 +19,7 @@ import csv
 import dataclasses
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ def _recording(app: Flask, seen: list[dict[str, Any]]) -> None:
 
     def wsgi(environ, start_response):
         entry = {
+            "at": time.monotonic(),
             "method": environ["REQUEST_METHOD"],
             "path": environ.get("PATH_INFO", ""),
             "query": environ.get("QUERY_STRING", ""),
@@ -61,6 +63,7 @@ def _recording(app: Flask, seen: list[dict[str, Any]]) -> None:
 
         def recording_start(status, headers, exc_info=None):
             entry["status"] = int(status.split()[0])
+            entry["retry_after"] = dict(headers).get("Retry-After")
             seen.append(entry)
             return start_response(status, headers, exc_info)
 
