@@ -26,7 +26,7 @@ from pollapp.client import (
 )
 from pollapp.extensions import db
 
-from conftest import Live, live_server, serving
+from live_pollapp import Live, live_server, serving
 
 CONCESSIONS = "ukraine-territorial-concessions"
 
