@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
 __version__ = "0.1.0"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Application factory: configuration, extensions, blueprints, error handlers, commands."""
+    """Application factory: configuration, extensions, blueprints, error handlers, commands.
+
+    Flask is imported here, not at the top of the module: ``import pollapp.client`` runs this
+    package's ``__init__`` and must work where only the client's needs (requests, pandas) are installed."""
+    from flask import Flask
+
     app = Flask(__name__, instance_relative_config=True)
     from pollapp.config import load_config
 
