@@ -328,16 +328,7 @@ def _series(
             return None
         report.count("series", "unchanged")
         return existing
-    politicians = politicians or ["President"]
-    raw = {
-        "slug": slug,
-        "title": f"{' / '.join(politicians)}: job approval (FiveThirtyEight polls)"[:300],
-        "description": f"Created by importing FiveThirtyEight's approval polls. {CREDIT}. "
-        "Outcome yes = approve, no = disapprove; one member question per population base.",
-        "country": "US",
-        "tags": ["approval", "fivethirtyeight"],
-        "outcomes": [{"code": "yes", "label": "Approve"}, {"code": "no", "label": "Disapprove"}],
-    }
+    raw = series_raw(slug, politicians)
     try:
         created = series_service.create_series(session, validate(raw))
     except DomainError as exc:
@@ -346,6 +337,20 @@ def _series(
         return None
     report.count("series", "created")
     return created
+
+
+def series_raw(slug: str, politicians: list[str]) -> dict[str, Any]:
+    """The document of the series ``--series`` creates when it does not exist yet."""
+    politicians = politicians or ["President"]
+    return {
+        "slug": slug,
+        "title": f"{' / '.join(politicians)}: job approval (FiveThirtyEight polls)"[:300],
+        "description": f"Created by importing FiveThirtyEight's approval polls. {CREDIT}. "
+        "Outcome yes = approve, no = disapprove; one member question per population base.",
+        "country": "US",
+        "tags": ["approval", "fivethirtyeight"],
+        "outcomes": [{"code": "yes", "label": "Approve"}, {"code": "no", "label": "Disapprove"}],
+    }
 
 
 def _member(session: Session, series: Any, poll: Any, members: dict[tuple[int, int], Any], report: LoadReport) -> None:
