@@ -19,6 +19,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -65,6 +67,7 @@ NONE_FIELDS = (
 )  # fmt: skip
 
 
+CHUNK_POLLS = 5000  # new polls built and written per step: memory stays flat
 FAST = True  # False: every file takes the per-poll path (the equivalence tests compare the two)
 
 
@@ -313,19 +316,47 @@ def _per_poll(session: Session, frame: FteFrame, changed: list[dict[str, Any]], 
 
 
 def _insert(session: Session, new: list[dict[str, Any]], organisations: Any, series: Any, report: ImportReport) -> None:
-    """Rows of every new poll, with ids reserved up front, written by the raw driver; then their
-    first revisions (what the history's commit hook would record for them)."""
+    """Rows of every new poll, with ids reserved up front, written by the raw driver :data:`CHUNK_POLLS`
+    polls at a time (memory stays flat); then their first revisions (what the history's commit hook
+    would record for them)."""
     now = utcnow()
-    stamp = repository.timestamp_value(session, now)
-    poll_ids = repository.reserve_ids(session, Poll.__table__, len(new))
     n_questions = sum(len(p["questions"]) for p in new)
-    question_ids = iter(repository.reserve_ids(session, Question.__table__, n_questions))
-    answer_ids = iter(repository.reserve_ids(session, Answer.__table__, n_questions * len(ANSWERS)))
-    member_ids = iter(repository.reserve_ids(session, SeriesMember.__table__, n_questions if series is not None else 0))
-    revision_ids = repository.reserve_ids(session, PollRevision.__table__, len(new))
-    modes_json: dict[tuple[str, ...], str] = {}
-    outcome_ids = {o.code: o.id for o in series.outcomes} if series is not None else {}
-    actor = history.current_actor(session)
+    ids = Ids(
+        polls=repository.reserve_ids(session, Poll.__table__, len(new)),
+        questions=iter(repository.reserve_ids(session, Question.__table__, n_questions)),
+        answers=iter(repository.reserve_ids(session, Answer.__table__, n_questions * len(ANSWERS))),
+        members=iter(repository.reserve_ids(session, SeriesMember.__table__, n_questions if series is not None else 0)),
+        revisions=repository.reserve_ids(session, PollRevision.__table__, len(new)),
+    )
+    context = {
+        "stamp": repository.timestamp_value(session, now),
+        "actor": history.current_actor(session),
+        "outcome_ids": {o.code: o.id for o in series.outcomes} if series is not None else {},
+        "modes_json": {},
+    }
+    members = 0
+    for start in range(0, len(new), CHUNK_POLLS):
+        chunk = slice(start, start + CHUNK_POLLS)
+        members += _insert_chunk(session, new[chunk], ids.polls[chunk], ids.revisions[chunk], ids, organisations, series, context)
+    _count(report, "polls", "created", len(new))
+    if series is not None:
+        _count(report, "series members", "created", members)
+        if members:
+            series.updated_at = now  # the series' data version moves, as with map_question
+
+
+@dataclass
+class Ids:
+    polls: list[int]
+    questions: Iterator[int]
+    answers: Iterator[int]
+    members: Iterator[int]
+    revisions: list[int]
+
+
+def _insert_chunk(session: Session, new: list[dict[str, Any]], poll_ids: list[int], revision_ids: list[int], ids: Ids,
+                  organisations: Any, series: Any, context: dict[str, Any]) -> int:
+    stamp, actor, outcome_ids, modes_json = context["stamp"], context["actor"], context["outcome_ids"], context["modes_json"]
     poll_rows, link_rows, question_rows, answer_rows, member_rows, mapping_rows = [], [], [], [], [], []
     revision_rows, revision_series = [], []
     for poll_id, revision_id, p in zip(poll_ids, revision_ids, new):
@@ -333,8 +364,9 @@ def _insert(session: Session, new: list[dict[str, Any]], organisations: Any, ser
         if key not in modes_json:
             modes_json[key] = json.dumps(p["modes"])
         doc = document(p)
+        pollster = organisations.pollsters[p["pollster"]]
         poll_rows.append((
-            poll_id, organisations.pollsters[p["pollster"]].id, p["start"], p["end"], "day", "US", p["region"],
+            poll_id, pollster.id, p["start"], p["end"], "day", "US", p["region"],
             doc["population"], doc["population_description"], p["sample_size"], modes_json[key], "[]", "[]",
             False, False, False, p["tracking"], p["source_url"], p["notes"], FTE_SOURCE, p["source_id"], stamp, stamp,
         ))  # fmt: skip
@@ -342,7 +374,7 @@ def _insert(session: Session, new: list[dict[str, Any]], organisations: Any, ser
             link_rows.append((poll_id, organisations.sponsors[slug].id))
         ids_by_code = {}
         for q in doc["questions"]:
-            question_id = next(question_ids)
+            question_id = next(ids.questions)
             ids_by_code[q["code"]] = question_id
             question_rows.append((
                 question_id, poll_id, q["code"], q["wording"], False, "en", q["position"], q["population"],
@@ -350,18 +382,17 @@ def _insert(session: Session, new: list[dict[str, Any]], organisations: Any, ser
             ))  # fmt: skip
             by_answer = {}
             for a in q["answers"]:
-                answer_id = next(answer_ids)
+                answer_id = next(ids.answers)
                 by_answer[a["code"]] = answer_id
                 answer_rows.append((answer_id, question_id, a["code"], a["label"], a["pct"], a["position"], True))
             if series is not None:
-                member_id = next(member_ids)
+                member_id = next(ids.members)
                 member_rows.append((member_id, series.id, question_id))
                 for outcome, codes in fte.SERIES_OUTCOMES.items():
                     mapping_rows.extend((member_id, by_answer[code], outcome_ids[outcome]) for code in codes)
         snap = {
-            "poll_id": poll_id, "poll": doc, "pollster_name": organisations.pollsters[p["pollster"]].name,
-            "question_ids": ids_by_code, "deleted": False,
-            "series": {series.slug: _membership(series, list(ids_by_code))} if series is not None else {},
+            "poll_id": poll_id, "poll": doc, "pollster_name": pollster.name, "question_ids": ids_by_code,
+            "deleted": False, "series": {series.slug: _membership(series, list(ids_by_code))} if series is not None else {},
         }  # fmt: skip
         canonical = history.canonical(snap)
         revision_rows.append((
@@ -375,15 +406,11 @@ def _insert(session: Session, new: list[dict[str, Any]], organisations: Any, ser
     repository.bulk_insert(session, poll_sponsors, ("poll_id", "sponsor_id"), link_rows)
     repository.bulk_insert(session, Question.__table__, QUESTION_COLUMNS, question_rows)
     repository.bulk_insert(session, Answer.__table__, ANSWER_COLUMNS, answer_rows)
-    _count(report, "polls", "created", len(poll_rows))
-    if series is not None:
-        repository.bulk_insert(session, SeriesMember.__table__, ("id", "series_id", "question_id"), member_rows)
-        repository.bulk_insert(session, SeriesMapping.__table__, ("member_id", "answer_id", "outcome_id"), mapping_rows)
-        _count(report, "series members", "created", len(member_rows))
-        if member_rows:
-            series.updated_at = now  # the series' data version moves, as with map_question
+    repository.bulk_insert(session, SeriesMember.__table__, ("id", "series_id", "question_id"), member_rows)
+    repository.bulk_insert(session, SeriesMapping.__table__, ("member_id", "answer_id", "outcome_id"), mapping_rows)
     repository.bulk_insert(session, PollRevision.__table__, REVISION_COLUMNS, revision_rows)
     repository.bulk_insert(session, PollRevisionSeries.__table__, ("revision_id", "series_id", "kind"), revision_series)
+    return len(member_rows)
 
 
 def _count(report: ImportReport, kind: str, status: str, n: int) -> None:
