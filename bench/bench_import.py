@@ -143,7 +143,9 @@ def _raw_connect(url: str):
     if url.startswith("sqlite"):
         import sqlite3
 
-        return sqlite3.connect(url.removeprefix("sqlite:///"))
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+        conn.execute("PRAGMA foreign_keys=ON")  # as pollapp's own connections (pollapp/__init__.py)
+        return conn
     import psycopg
     from psycopg.types.string import TextLoader
     from sqlalchemy import make_url

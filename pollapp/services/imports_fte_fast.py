@@ -89,8 +89,9 @@ def import_fte(
 
 
 def _frame(data: bytes, name: str) -> FteFrame | None:
-    try:
-        header = read_header(decode(data, name), name)
+    end = data.find(b"\n")
+    try:  # the header is the first line (else the frame refuses the file): no need to decode it all
+        header = read_header(decode(data if end < 0 else data[: end + 1], name), name)
         if not all(column in header for column in REQUIRED):
             return None
         return read(data, header)
@@ -104,12 +105,13 @@ def import_frame(
     """Write a proven-clean file. Raises NotProven only BEFORE anything is added to the session (then
     the caller runs the per-poll path on a session it has not touched); after that, InvalidInput."""
     cols = frame.columns
-    polls = _polls(frame)
-    # organisations and series: checked first (NotProven leaves the session untouched), then created
+    # organisations and series: checked first (NotProven leaves the session untouched), then created;
+    # wanted in the order polls first name them (the per-poll path creates them in that order)
     wanted: dict[str, dict[str, tuple[str, list[str], int]]] = {"pollster": {}, "sponsor": {}}
-    for p in polls:
-        fte._want(wanted["pollster"], [(p["pollster"], p["pollster_name"], p["pollster_id"] or None)], 0)
-        fte._want(wanted["sponsor"], p["sponsor_list"], 0)
+    for name, fte_id in _distinct(frame, "pollster", "pollster_id"):
+        fte._want(wanted["pollster"], [(slugify(name), name, fte_id or None)], 0)
+    for names, ids in _distinct(frame, "sponsors", "sponsor_ids"):
+        fte._want(wanted["sponsor"], sponsors(names, ids), 0)
     for kind, validate, finder in (
         ("pollster", validators.pollster, repository.pollsters_by_slugs),
         ("sponsor", validators.sponsor, repository.sponsors_by_slugs),
@@ -134,94 +136,125 @@ def import_frame(
     session.flush()
     organisations = poll_service.organisations_by_slug(session, sorted(pollsters), sorted(sponsor_slugs))
 
-    for p in polls:
-        for q in p["questions"]:
-            report.bases[POPULATIONS[q["population_code"]]] += 1
-        for note in p["unmapped"]:
-            report.notes[f"methodology '{note}' not mapped onto a pollapp mode"] += 1
-
+    _count_bases_and_notes(frame, report)
     stored = repository.poll_keys_by_source(session, FTE_SOURCE)
-    new = [p for p in polls if p["source_id"] not in stored]
-    old = [p for p in polls if p["source_id"] in stored]
-    changed = _changed(session, old, stored, organisations, series) if old else []
+    new = [p for p, poll_id in enumerate(frame.poll_ids) if poll_id not in stored]
+    old = [p for p, poll_id in enumerate(frame.poll_ids) if poll_id in stored]
+    changed = _changed(session, _polls(frame, old), stored, organisations, series) if old else []
     _count(report, "polls", "unchanged", len(old) - len(changed))
     if series is not None:
-        _count(report, "series members", "unchanged", sum(len(p["questions"]) for p in old if p not in changed))
+        questions = np.diff(np.r_[frame.first, len(frame.order)])
+        _count(report, "series members", "unchanged", int(questions[old].sum()) - sum(len(p["questions"]) for p in changed))
     if changed:
         _per_poll(session, frame, changed, validators, organisations, (pollsters, sponsor_slugs), series, report)
     if new:
-        _insert(session, new, organisations, series, report)
+        _insert(session, frame, new, organisations, series, report)
     bulk_polls.refresh_statistics(session, len(new))
+
+
+def _distinct(frame: FteFrame, a: str, b: str) -> list[tuple[str, str]]:
+    """The distinct pairs of poll-level cells (a, b), in the order polls first show them."""
+    cols = frame.columns
+    codes_a, codes_b = cols[a].codes[frame.first_row], cols[b].codes[frame.first_row]
+    key = codes_a * len(cols[b].values) + codes_b
+    _, first = np.unique(key, return_index=True)
+    return [(cols[a].values[codes_a[i]], cols[b].values[codes_b[i]]) for i in np.sort(first)]
+
+
+def _count_bases_and_notes(frame: FteFrame, report: ImportReport) -> None:
+    """Question bases per population and unmapped methodologies per poll, counted in the order the
+    per-poll path meets them."""
+    pop_index = frame.extra["pop_index"]
+    values, first, counts = np.unique(pop_index, return_index=True, return_counts=True)
+    for i in np.argsort(first, kind="stable"):
+        report.bases[POPULATIONS[POPULATION_ORDER[values[i]]]] += int(counts[i])
+    method = frame.columns["methodology"]
+    codes = method.codes[frame.first_row]
+    values, first, counts = np.unique(codes, return_index=True, return_counts=True)
+    for i in np.argsort(first, kind="stable"):
+        for note in methodology(method.values[values[i]])[1]:
+            report.notes[f"methodology '{note}' not mapped onto a pollapp mode"] += int(counts[i])
 
 
 # ---------------------------------------------------------------- polls as documents
 
 
-def _polls(frame: FteFrame) -> list[dict[str, Any]]:
-    """Every poll of the frame as the per-poll path's stored document plus what the writer needs."""
+def _polls(frame: FteFrame, indices: list[int]) -> Iterator[dict[str, Any]]:
+    """Polls ``indices`` of the frame (one at a time: memory stays flat), with what their stored
+    document (:func:`document`) and the writer need. Cells are looked up through plain lists (numpy
+    scalars cost ten times more one by one)."""
     cols = frame.columns
     cell = {name: col.values for name, col in cols.items()}
-    code_of = {name: col.codes for name, col in cols.items()}
-    order, poll_of = frame.order, frame.poll_of
-    dates = {name: [d.isoformat() for d in frame.extra["dates"][name]] for name in ("start_date", "end_date")}
+    first_row = frame.first_row[np.asarray(indices, dtype=np.int64)]
+    at_first = {
+        name: cols[name].codes[first_row].tolist()
+        for name in ("pollster", "pollster_id", "methodology", "state", "url", "source", "tracking", "politician",
+                     "sponsors", "sponsor_ids", "start_date", "end_date")
+    }  # fmt: skip
+    if "iso" not in frame.extra:
+        frame.extra["iso"] = {name: [d.isoformat() for d in frame.extra["dates"][name]] for name in ("start_date", "end_date")}
+    dates = frame.extra["iso"]
     method = [methodology(v) for v in cell["methodology"]]
-    sponsor_cache: dict[tuple[int, int], list[tuple[str, str, str | None]]] = {}
+    slugs = [slugify(v) for v in cell["pollster"]]
+    tracking = [v.lower() in TRUE for v in cell["tracking"]]
     wording = [f"Approval of {v}'s job performance" for v in cell["politician"]]
+    sponsor_cache: dict[tuple[int, int], list[tuple[str, str, str | None]]] = {}
+    bounds = np.r_[frame.first, len(frame.order)]
+    starts, ends = bounds[indices].tolist(), bounds[np.asarray(indices, dtype=np.int64) + 1].tolist()
+    sample_rows = frame.sample_row[indices].tolist()
     pop_index = frame.extra["pop_index"]
-    rows_sorted = order  # file row of each sorted row
-    q_notes_code = code_of["notes"][rows_sorted]
-    q_url_code = code_of["url"][rows_sorted]
-    q_qid_code = code_of["question_id"][rows_sorted]
-    base_n, yes, no = frame.base_n, frame.yes, frame.no
-    bounds = np.r_[frame.first, len(order)]
-    sample_row = frame.sample_row
-    out: list[dict[str, Any]] = []
-    for p, poll_id in enumerate(frame.poll_ids):
-        r = frame.first_row[p]
-        c = {name: cell[name][code_of[name][r]] for name in ("pollster", "pollster_id", "methodology", "state", "url", "source", "tracking", "politician")}
-        key = (code_of["sponsors"][r], code_of["sponsor_ids"][r])
+    rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)]) if indices else np.zeros(0, dtype=np.int64)
+    # per sorted row of these polls, as lists indexed from 0
+    file_rows = frame.order[rows]
+    q_id = [cell["question_id"][c] for c in cols["question_id"].codes[file_rows].tolist()]
+    q_note = [cell["notes"][c] for c in cols["notes"].codes[file_rows].tolist()]
+    q_url = [cell["url"][c] for c in cols["url"].codes[file_rows].tolist()]
+    q_pop = [POPULATION_ORDER[i] for i in pop_index[rows].tolist()]
+    q_base = [None if v != v else int(v) for v in frame.base_n[rows].tolist()]
+    q_yes, q_no = frame.yes[rows].tolist(), frame.no[rows].tolist()
+    q_code = [frame.code[k] for k in rows.tolist()]
+    offset = 0
+    for n, p in enumerate(indices):
+        poll_id = frame.poll_ids[p]
+        pollster, pollster_id = cell["pollster"][at_first["pollster"][n]], cell["pollster_id"][at_first["pollster_id"][n]]
+        method_cell, source = cell["methodology"][at_first["methodology"][n]], cell["source"][at_first["source"][n]]
+        url = cell["url"][at_first["url"][n]]
+        key = (at_first["sponsors"][n], at_first["sponsor_ids"][n])
         if key not in sponsor_cache:
             sponsor_cache[key] = sponsors(cell["sponsors"][key[0]], cell["sponsor_ids"][key[1]])
-        sponsor_list = sponsor_cache[key]
-        modes, unmapped = method[code_of["methodology"][r]]
+        modes, unmapped = method[at_first["methodology"][n]]
         notes = [f"{CREDIT}: poll_id {poll_id}"]
-        if c["pollster_id"]:
-            notes.append(f"pollster_id {c['pollster_id']}")
-        if c["source"]:
-            notes.append(f"538 source: {c['source']}")
+        if pollster_id:
+            notes.append(f"pollster_id {pollster_id}")
+        if source:
+            notes.append(f"538 source: {source}")
         text = ", ".join(notes) + "."
-        if not c["methodology"]:
+        if not method_cell:
             text += " Methodology not reported by 538."
         for part in unmapped:
             text += f" 538 methodology '{part}' has no pollapp mode."
-        s = sample_row[p]
-        sample = None if np.isnan(base_n[s]) else int(base_n[s])
-        population = POPULATION_ORDER[pop_index[s]]
+        sample = sample_rows[n] - starts[n] + offset  # the poll's sample row, within these rows
         questions = []
-        for k in range(bounds[p], bounds[p + 1]):
-            qid = cell["question_id"][q_qid_code[k]]
-            q_notes = [f"FiveThirtyEight question_id {qid}; wording not given by 538 (paraphrase)."]
-            note = cell["notes"][q_notes_code[k]]
-            if note:
-                q_notes.append(f"538 note: {note}.")
-            url = cell["url"][q_url_code[k]]
-            if url and url != c["url"]:
-                q_notes.append(f"Source for this base: {url}")
-            y, n_ = float(yes[k]), float(no[k])
+        for k in range(offset, offset + ends[n] - starts[n]):
+            q_notes = [f"FiveThirtyEight question_id {q_id[k]}; wording not given by 538 (paraphrase)."]
+            if q_note[k]:
+                q_notes.append(f"538 note: {q_note[k]}.")
+            if q_url[k] and q_url[k] != url:
+                q_notes.append(f"Source for this base: {q_url[k]}")
+            y, no = q_yes[k], q_no[k]
             questions.append({
-                "code": frame.code[k], "population_code": POPULATION_ORDER[pop_index[k]],
-                "base_n": None if np.isnan(base_n[k]) else int(base_n[k]), "yes": y, "no": n_,
-                "remainder": y + n_ < REMAINDER_BELOW, "notes": " ".join(q_notes),
+                "code": q_code[k], "population_code": q_pop[k], "base_n": q_base[k], "yes": y, "no": no,
+                "remainder": y + no < REMAINDER_BELOW, "notes": " ".join(q_notes),
             })  # fmt: skip
-        out.append({
-            "source_id": poll_id, "pollster": slugify(c["pollster"]), "pollster_name": c["pollster"],
-            "pollster_id": c["pollster_id"], "sponsor_list": sponsor_list, "modes": modes, "unmapped": unmapped,
-            "start": dates["start_date"][code_of["start_date"][r]], "end": dates["end_date"][code_of["end_date"][r]],
-            "region": c["state"] or None, "population": population, "sample_size": sample,
-            "tracking": c["tracking"].lower() in TRUE, "source_url": c["url"] or None, "notes": text,
-            "wording": wording[code_of["politician"][r]], "questions": questions,
-        })  # fmt: skip
-    return out
+        offset += ends[n] - starts[n]
+        yield {
+            "source_id": poll_id, "pollster": slugs[at_first["pollster"][n]], "pollster_name": pollster,
+            "pollster_id": pollster_id, "sponsor_list": sponsor_cache[key], "modes": modes, "unmapped": unmapped,
+            "start": dates["start_date"][at_first["start_date"][n]], "end": dates["end_date"][at_first["end_date"][n]],
+            "region": cell["state"][at_first["state"][n]] or None, "population": q_pop[sample],
+            "sample_size": q_base[sample], "tracking": tracking[at_first["tracking"][n]], "source_url": url or None,
+            "notes": text, "wording": wording[at_first["politician"][n]], "questions": questions,
+        }  # fmt: skip
 
 
 def document(p: dict[str, Any]) -> dict[str, Any]:
@@ -254,19 +287,19 @@ def document(p: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def _membership(series: Any, codes: list[str]) -> dict[str, Any]:
-    """The snapshot's ``series`` entry for questions ``codes`` mapped as the import maps them."""
+def _outcomes(series: Any) -> dict[str, Any]:
+    """How the import maps one question onto the series, as a snapshot's ``series`` entry says it."""
     positions = {o.code: o.position for o in series.outcomes}
-    per_question = {o: {"position": positions[o], "answers": list(a)} for o, a in fte.SERIES_OUTCOMES.items()}
-    return {code: per_question for code in codes}
+    return {o: {"position": positions[o], "answers": list(a)} for o, a in fte.SERIES_OUTCOMES.items()}
 
 
 # ---------------------------------------------------------------- stored polls
 
 
-def _changed(session: Session, old: list[dict[str, Any]], stored: dict[str, tuple[int, bool]], organisations: Any, series: Any) -> list[dict[str, Any]]:
+def _changed(session: Session, old: Iterator[dict[str, Any]], stored: dict[str, tuple[int, bool]], organisations: Any, series: Any) -> list[dict[str, Any]]:
     """The stored polls whose snapshot the import would change (or that have none to compare with)."""
     texts = repository.latest_snapshot_texts(session, FTE_SOURCE)
+    outcomes = _outcomes(series) if series is not None else {}
     changed = []
     for p in old:
         poll_id, deleted = stored[p["source_id"]]
@@ -282,7 +315,7 @@ def _changed(session: Session, old: list[dict[str, Any]], stored: dict[str, tupl
             and not snap["deleted"]
             and snap["pollster_name"] == organisations.pollsters[p["pollster"]].name
             and sorted(snap["question_ids"]) == sorted(codes)
-            and (series is None or snap["series"].get(series.slug) == _membership(series, codes))
+            and (series is None or snap["series"].get(series.slug) == {code: outcomes for code in codes})
         )
         if not same:
             changed.append(p)
@@ -315,12 +348,12 @@ def _per_poll(session: Session, frame: FteFrame, changed: list[dict[str, Any]], 
 # ---------------------------------------------------------------- new polls
 
 
-def _insert(session: Session, new: list[dict[str, Any]], organisations: Any, series: Any, report: ImportReport) -> None:
+def _insert(session: Session, frame: FteFrame, new: list[int], organisations: Any, series: Any, report: ImportReport) -> None:
     """Rows of every new poll, with ids reserved up front, written by the raw driver :data:`CHUNK_POLLS`
     polls at a time (memory stays flat); then their first revisions (what the history's commit hook
     would record for them)."""
     now = utcnow()
-    n_questions = sum(len(p["questions"]) for p in new)
+    n_questions = int(np.diff(np.r_[frame.first, len(frame.order)])[new].sum())
     ids = Ids(
         polls=repository.reserve_ids(session, Poll.__table__, len(new)),
         questions=iter(repository.reserve_ids(session, Question.__table__, n_questions)),
@@ -329,6 +362,9 @@ def _insert(session: Session, new: list[dict[str, Any]], organisations: Any, ser
         revisions=repository.reserve_ids(session, PollRevision.__table__, len(new)),
     )
     context = {
+        "pollsters": {slug: (p.id, p.name) for slug, p in organisations.pollsters.items()},
+        "sponsors": {slug: p.id for slug, p in organisations.sponsors.items()},
+        "series": (series.id, series.slug, _outcomes(series)) if series is not None else None,
         "stamp": repository.timestamp_value(session, now),
         "actor": history.current_actor(session),
         "outcome_ids": {o.code: o.id for o in series.outcomes} if series is not None else {},
@@ -337,7 +373,7 @@ def _insert(session: Session, new: list[dict[str, Any]], organisations: Any, ser
     members = 0
     for start in range(0, len(new), CHUNK_POLLS):
         chunk = slice(start, start + CHUNK_POLLS)
-        members += _insert_chunk(session, new[chunk], ids.polls[chunk], ids.revisions[chunk], ids, organisations, series, context)
+        members += _insert_chunk(session, list(_polls(frame, new[chunk])), ids.polls[chunk], ids.revisions[chunk], ids, organisations, series, context)
     _count(report, "polls", "created", len(new))
     if series is not None:
         _count(report, "series members", "created", members)
@@ -357,6 +393,7 @@ class Ids:
 def _insert_chunk(session: Session, new: list[dict[str, Any]], poll_ids: list[int], revision_ids: list[int], ids: Ids,
                   organisations: Any, series: Any, context: dict[str, Any]) -> int:
     stamp, actor, outcome_ids, modes_json = context["stamp"], context["actor"], context["outcome_ids"], context["modes_json"]
+    pollsters, sponsor_ids, series_ = context["pollsters"], context["sponsors"], context["series"]
     poll_rows, link_rows, question_rows, answer_rows, member_rows, mapping_rows = [], [], [], [], [], []
     revision_rows, revision_series = [], []
     for poll_id, revision_id, p in zip(poll_ids, revision_ids, new):
@@ -364,14 +401,14 @@ def _insert_chunk(session: Session, new: list[dict[str, Any]], poll_ids: list[in
         if key not in modes_json:
             modes_json[key] = json.dumps(p["modes"])
         doc = document(p)
-        pollster = organisations.pollsters[p["pollster"]]
+        pollster_id, pollster_name = pollsters[p["pollster"]]
         poll_rows.append((
-            poll_id, pollster.id, p["start"], p["end"], "day", "US", p["region"],
+            poll_id, pollster_id, p["start"], p["end"], "day", "US", p["region"],
             doc["population"], doc["population_description"], p["sample_size"], modes_json[key], "[]", "[]",
             False, False, False, p["tracking"], p["source_url"], p["notes"], FTE_SOURCE, p["source_id"], stamp, stamp,
         ))  # fmt: skip
         for slug in dict.fromkeys(s[0] for s in p["sponsor_list"]):
-            link_rows.append((poll_id, organisations.sponsors[slug].id))
+            link_rows.append((poll_id, sponsor_ids[slug]))
         ids_by_code = {}
         for q in doc["questions"]:
             question_id = next(ids.questions)
@@ -387,12 +424,12 @@ def _insert_chunk(session: Session, new: list[dict[str, Any]], poll_ids: list[in
                 answer_rows.append((answer_id, question_id, a["code"], a["label"], a["pct"], a["position"], True))
             if series is not None:
                 member_id = next(ids.members)
-                member_rows.append((member_id, series.id, question_id))
+                member_rows.append((member_id, series_[0], question_id))
                 for outcome, codes in fte.SERIES_OUTCOMES.items():
                     mapping_rows.extend((member_id, by_answer[code], outcome_ids[outcome]) for code in codes)
         snap = {
-            "poll_id": poll_id, "poll": doc, "pollster_name": pollster.name, "question_ids": ids_by_code,
-            "deleted": False, "series": {series.slug: _membership(series, list(ids_by_code))} if series is not None else {},
+            "poll_id": poll_id, "poll": doc, "pollster_name": pollster_name, "question_ids": ids_by_code,
+            "deleted": False, "series": {series_[1]: dict.fromkeys(ids_by_code, series_[2])} if series_ else {},
         }  # fmt: skip
         canonical = history.canonical(snap)
         revision_rows.append((
@@ -400,7 +437,7 @@ def _insert_chunk(session: Session, new: list[dict[str, Any]], poll_ids: list[in
             hashlib.sha256(canonical).hexdigest(), canonical.decode(), "[]",
         ))  # fmt: skip
         if series is not None:
-            revision_series.append((revision_id, series.id, "added"))
+            revision_series.append((revision_id, series_[0], "added"))
 
     repository.bulk_insert(session, Poll.__table__, POLL_COLUMNS, poll_rows)
     repository.bulk_insert(session, poll_sponsors, ("poll_id", "sponsor_id"), link_rows)
