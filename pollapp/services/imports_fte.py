@@ -25,7 +25,12 @@ Validators are injected by the caller (the same rules as the API, without import
 All or nothing: any problem raises :class:`InvalidInput` listing problems with ``file:line/column``
 (up to :data:`MAX_PROBLEMS`, with the total count); the caller rolls back.
 
-How it stays fast and small for a 100,000-row file (see bench/bench_import.py):
+Two paths. A file that :mod:`pollapp.services.imports_fte_frame` can prove clean (the usual case) takes
+the fast path, :mod:`pollapp.services.imports_fte_fast`: columns, precomputed ids and the raw driver,
+writing exactly what this module would (tests/services/test_import_fast_path.py). Every other file, and
+so every file with a problem, takes the per-poll path below, which finds and locates every problem.
+
+How the per-poll path stays small for a 100,000-row file:
 
 1. a light pass reads the CSV as a stream and keeps, per poll_id, only the cells the importer uses
    (repeated values shared), parses every poll once to collect its problems and the pollsters and

@@ -147,6 +147,57 @@ def test_urls_the_fast_path_cannot_prove_go_the_per_poll_way(url):
     assert not SAFE_URL.fullmatch(url)
 
 
+def _bad_files() -> dict[str, Any]:
+    """SYNTHETIC files the fast path must not decide, each with what is wrong with it."""
+    rows = first_file()
+    return {
+        "sum over 102": [*rows[:3], {**rows[3], "yes": "70.0", "no": "60.0"}, *rows[4:]],
+        "a poll-level cell differs": [rows[0], {**rows[1], "end_date": "1/5/21"}, *rows[2:]],
+        "a bad date": [*rows[:2], {**rows[2], "start_date": "2/30/21"}, *rows[3:]],
+        "end before start": [*rows[:2], {**rows[2], "start_date": "1/9/21"}, *rows[3:]],
+        "an ftp url": [*rows[:2], {**rows[2], "url": "ftp://synthetic.example.org/x"}, *rows[3:]],
+        "a long state": [*rows[:2], {**rows[2], "state": "S" * 101}, *rows[3:]],
+        "an empty poll_id": [*rows[:2], {**rows[2], "poll_id": ""}, *rows[3:]],
+        "an unknown population": [*rows[:2], {**rows[2], "population": "xx"}, *rows[3:]],
+        "a sponsor without letters": [*rows[:2], {**rows[2], "sponsors": "!!!"}, *rows[3:]],
+        "a fractional sample size": [*rows[:2], {**rows[2], "sample_size": "12.5"}, *rows[3:]],
+    }
+
+
+@pytest.mark.parametrize("case", sorted(_bad_files()))
+def test_a_file_the_fast_path_cannot_prove_gets_the_per_poll_paths_answer(case, runner, app, tmp_path, monkeypatch):
+    path = write(tmp_path / "bad.csv", _bad_files()[case])
+    calls: list[str] = []
+    original = imports_fte.import_fte
+    monkeypatch.setattr(imports_fte, "import_fte", lambda *a, **k: calls.append(a[2]) or original(*a, **k))
+    outputs = []
+    for fast in (False, True):
+        monkeypatch.setattr(imports_fte_fast, "FAST", fast)
+        result = runner.invoke(args=["data", "import", str(path), "--series", "synthetic-approval"])
+        outputs.append((result.exit_code, result.stdout, result.stderr))
+    assert calls == ["bad.csv", "bad.csv"], "the fast path handed the file to the per-poll path"
+    assert outputs[0] == outputs[1], case
+    assert outputs[1][0] == 1 and "nothing was imported" in outputs[1][2], outputs[1]
+
+
+def test_ragged_rows_a_blank_first_line_and_odd_ids_take_the_per_poll_path(runner, tmp_path, monkeypatch):
+    path = write(tmp_path / "fte.csv", first_file())
+    text = path.read_text(encoding="utf-8")
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text(text.replace("\n", ",extra\n", 3).replace(",extra", "", 1), encoding="utf-8")
+    blank_first = tmp_path / "blank-first.csv"
+    blank_first.write_text("\n" + text, encoding="utf-8")
+    for fast in (False, True):
+        monkeypatch.setattr(imports_fte_fast, "FAST", fast)
+        result = runner.invoke(args=["data", "import", str(ragged)])
+        assert result.exit_code == 1 and "fields but the header has" in result.stderr
+    odd_id = write(tmp_path / "odd-id.csv", [*first_file()[:2], {**first_file()[2], "question_id": "q21"}])
+    assert imports_fte_fast._frame(odd_id.read_bytes(), "odd-id.csv") is None  # the per-poll path sorts it
+    assert imports_fte_fast._frame(blank_first.read_bytes(), "blank-first.csv") is None
+    assert imports_fte_fast._frame(ragged.read_bytes(), "ragged.csv") is None
+    assert imports_fte_fast._frame(path.read_bytes(), "fte.csv") is not None
+
+
 def test_a_file_with_a_problem_is_reported_by_the_per_poll_path_exactly_as_before(runner, tmp_path, monkeypatch):
     rows = first_file()
     rows[3] = {**rows[3], "yes": "70.0", "no": "60.0"}  # sums to 130: the poll rules refuse it
