@@ -297,28 +297,30 @@ def _outcomes(series: Any) -> dict[str, Any]:
 
 
 def _changed(session: Session, old: Iterator[dict[str, Any]], stored: dict[str, tuple[int, bool]], organisations: Any, series: Any) -> list[dict[str, Any]]:
-    """The stored polls whose snapshot the import would change (or that have none to compare with)."""
-    texts = repository.latest_snapshot_texts(session, FTE_SOURCE)
+    """The stored polls whose snapshot the import would change (or that have none to compare with);
+    latest snapshots are read :data:`CHUNK_POLLS` polls at a time (memory stays flat)."""
     outcomes = _outcomes(series) if series is not None else {}
     changed = []
-    for p in old:
-        poll_id, deleted = stored[p["source_id"]]
-        text = texts.get(poll_id)
-        if deleted or text is None:
-            changed.append(p)
-            continue
-        snap = orjson.loads(text)
-        doc = document(p)
-        codes = [q["code"] for q in doc["questions"]]
-        same = (
-            snap["poll"] == doc
-            and not snap["deleted"]
-            and snap["pollster_name"] == organisations.pollsters[p["pollster"]].name
-            and sorted(snap["question_ids"]) == sorted(codes)
-            and (series is None or snap["series"].get(series.slug) == {code: outcomes for code in codes})
-        )
-        if not same:
-            changed.append(p)
+    for chunk in fte._chunks(old, CHUNK_POLLS):
+        texts = repository.latest_snapshot_texts(session, [stored[p["source_id"]][0] for p in chunk])
+        for p in chunk:
+            poll_id, deleted = stored[p["source_id"]]
+            text = texts.get(poll_id)
+            if deleted or text is None:
+                changed.append(p)
+                continue
+            snap = orjson.loads(text)
+            doc = document(p)
+            codes = [q["code"] for q in doc["questions"]]
+            same = (
+                snap["poll"] == doc
+                and not snap["deleted"]
+                and snap["pollster_name"] == organisations.pollsters[p["pollster"]].name
+                and sorted(snap["question_ids"]) == sorted(codes)
+                and (series is None or snap["series"].get(series.slug) == {code: outcomes for code in codes})
+            )
+            if not same:
+                changed.append(p)
     return changed
 
 
