@@ -1,9 +1,11 @@
 """Imports are one transaction: SIGKILL in the middle of a large import leaves the database exactly as
 it was, through the server (gunicorn, ``POST /api/v1/imports``) and through ``flask data import``.
 
-The file is SYNTHETIC (``bench/synthetic.py`` ``write_fte_csv``: every name says "Synthetic"): 1,500
-rows in FiveThirtyEight's layout, 1,125 polls, enough to cross ``bulk_polls.ANALYZE_AFTER`` so the
-PostgreSQL import runs its ANALYZE inside the transaction too. The kill is made to land mid-import,
+The file is SYNTHETIC (``bench/synthetic.py`` ``write_fte_csv``: every name says "Synthetic"): 8,000
+rows in FiveThirtyEight's layout, 6,000 polls: more than ``bulk_polls.ANALYZE_AFTER``, so the
+PostgreSQL import runs its ANALYZE inside the transaction too, and two of the fast path's write steps
+(``imports_fte_fast.CHUNK_POLLS`` new polls each), so the import is still writing well after the first
+writes show (the fast path writes 1,500 rows in a fraction of a second). The kill is made to land mid-import,
 and the test asserts it did: the process is still running and its transaction has already written
 (PostgreSQL: its backend holds a transaction id, ``pg_stat_activity.backend_xid``; SQLite: the
 rollback journal exists, and is still there after the kill, hot). Then the tables are compared with
@@ -37,7 +39,7 @@ from own_database import SERVER_URL, migrated_app, table_contents
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-ROWS, BASE_ROWS = 1500, 150
+ROWS, BASE_ROWS = 8_000, 150
 APP_NAME = "pollapp-crash-test"
 WAIT_S = 60
 
@@ -64,22 +66,23 @@ class Target:
 
     def start_watching(self) -> None:
         self.journal_sizes: list[int] = []
-        self.mappings_size = None if self.sqlite else self._mappings_size()
+        self.answers_size = None if self.sqlite else self._answers_size()
 
-    def _mappings_size(self) -> int:
+    def _answers_size(self) -> int:
         with self.monitor.connect() as conn:
-            return conn.execute(text("SELECT pg_relation_size('series_mappings')")).scalar()
+            return conn.execute(text("SELECT pg_relation_size('answers')")).scalar()
 
     def writing(self) -> str | None:
         """Evidence that the import is writing (None: not yet).
 
-        PostgreSQL: the import's backend holds a transaction id and ``series_mappings``, the last
-        table the import fills before its ANALYZE and the revision history written at commit, has
-        grown (new rows take new pages before they are committed): every poll, question and answer
-        is written, nothing is committed. SQLite shows nothing of an uncommitted
-        transaction but its rollback journal: it appears with the first write (the pollsters, one
-        flush) and grows in a step each time the bulk writes of polls, questions and answers touch
-        pages that existed before; five steps after it appeared is well into them."""
+        PostgreSQL: the import's backend holds a transaction id and ``answers``, which each write step
+        of the fast path fills after its polls and questions, has grown (new rows take new pages
+        before they are committed): polls and questions are written, nothing is committed; the
+        step's memberships and revisions, the next step and the ANALYZE are still to come. SQLite shows nothing of an
+        uncommitted transaction but its rollback journal: it appears with the first write (the
+        pollsters, one flush) and grows in a step each time the bulk writes of polls, questions,
+        answers, memberships and revisions touch pages that existed before; five steps after it
+        appeared is well into them."""
         if self.sqlite:
             size = self.journal.stat().st_size if self.journal.exists() else 0
             if size and (not self.journal_sizes or size > self.journal_sizes[-1]):
@@ -91,9 +94,9 @@ class Target:
             xid = conn.execute(text(
                 "SELECT backend_xid FROM pg_stat_activity WHERE application_name = :name AND backend_xid IS NOT NULL"
             ), {"name": APP_NAME}).scalar()  # fmt: skip
-        size = self._mappings_size()
-        grew = xid and size > self.mappings_size
-        return f"series_mappings grew from {self.mappings_size} to {size} bytes in transaction {xid}" if grew else None
+        size = self._answers_size()
+        grew = xid and size > self.answers_size
+        return f"answers grew from {self.answers_size} to {size} bytes in transaction {xid}" if grew else None
 
     def wait_backends_gone(self) -> None:
         """PostgreSQL aborts a killed client's transaction when it notices the closed socket."""

@@ -90,6 +90,11 @@ def set_reason(session: Session, reason: str | None) -> None:
     _actor(session).reason = reason or None
 
 
+def current_actor(session: Session) -> Actor:
+    """Who the session's next commit is attributed to (bulk writers record revisions with it)."""
+    return _actor(session)
+
+
 def mark_touched(session: Session, poll_ids: Iterable[int]) -> None:
     """Note polls written with Core statements (which no ORM event sees); they are snapshotted at commit."""
     ids = {int(i) for i in poll_ids}

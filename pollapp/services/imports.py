@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from pollapp.exceptions import FieldError, InvalidInput
-from pollapp.services import imports_fte, imports_pollapp, imports_text
+from pollapp.services import imports_fte, imports_fte_fast, imports_pollapp, imports_text
 from pollapp.services.imports_fte import ImportReport, Validators
 
 FORMATS = ("auto", "pollapp", "fte")
@@ -60,7 +60,7 @@ def import_data(
             )
         fmt = detected
     if fmt == "fte":
-        report = imports_fte.import_fte(session, text.encode("utf-8"), name, validators, series_slug=series_slug)
+        report = imports_fte_fast.import_fte(session, text.encode("utf-8"), name, validators, series_slug=series_slug)
         report.format = "fte"
         if report.rows == 0:
             raise InvalidInput(f"{name} has a header but no data rows; nothing was imported.",

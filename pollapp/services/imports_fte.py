@@ -25,7 +25,12 @@ Validators are injected by the caller (the same rules as the API, without import
 All or nothing: any problem raises :class:`InvalidInput` listing problems with ``file:line/column``
 (up to :data:`MAX_PROBLEMS`, with the total count); the caller rolls back.
 
-How it stays fast and small for a 100,000-row file (see bench/bench_import.py):
+Two paths. A file that :mod:`pollapp.services.imports_fte_frame` can prove clean (the usual case) takes
+the fast path, :mod:`pollapp.services.imports_fte_fast`: columns, precomputed ids and the raw driver,
+writing exactly what this module would (tests/services/test_import_fast_path.py). Every other file, and
+so every file with a problem, takes the per-poll path below, which finds and locates every problem.
+
+How the per-poll path stays small for a 100,000-row file:
 
 1. a light pass reads the CSV as a stream and keeps, per poll_id, only the cells the importer uses
    (repeated values shared), parses every poll once to collect its problems and the pollsters and
@@ -328,16 +333,7 @@ def _series(
             return None
         report.count("series", "unchanged")
         return existing
-    politicians = politicians or ["President"]
-    raw = {
-        "slug": slug,
-        "title": f"{' / '.join(politicians)}: job approval (FiveThirtyEight polls)"[:300],
-        "description": f"Created by importing FiveThirtyEight's approval polls. {CREDIT}. "
-        "Outcome yes = approve, no = disapprove; one member question per population base.",
-        "country": "US",
-        "tags": ["approval", "fivethirtyeight"],
-        "outcomes": [{"code": "yes", "label": "Approve"}, {"code": "no", "label": "Disapprove"}],
-    }
+    raw = series_raw(slug, politicians)
     try:
         created = series_service.create_series(session, validate(raw))
     except DomainError as exc:
@@ -346,6 +342,20 @@ def _series(
         return None
     report.count("series", "created")
     return created
+
+
+def series_raw(slug: str, politicians: list[str]) -> dict[str, Any]:
+    """The document of the series ``--series`` creates when it does not exist yet."""
+    politicians = politicians or ["President"]
+    return {
+        "slug": slug,
+        "title": f"{' / '.join(politicians)}: job approval (FiveThirtyEight polls)"[:300],
+        "description": f"Created by importing FiveThirtyEight's approval polls. {CREDIT}. "
+        "Outcome yes = approve, no = disapprove; one member question per population base.",
+        "country": "US",
+        "tags": ["approval", "fivethirtyeight"],
+        "outcomes": [{"code": "yes", "label": "Approve"}, {"code": "no", "label": "Disapprove"}],
+    }
 
 
 def _member(session: Session, series: Any, poll: Any, members: dict[tuple[int, int], Any], report: LoadReport) -> None:
