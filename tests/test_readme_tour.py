@@ -77,3 +77,15 @@ def test_every_shell_command_of_the_tour_runs(served, tmp_path):
     assert '"data-dictionary"' in (tmp_path / "datapackage.json").read_text()
     assert "<iframe" in out  # the oEmbed snippet
 
+
+
+def test_every_python_block_of_the_tour_runs(served, tmp_path):
+    blocks = [code for kind, code in tour_blocks() if kind == "python"]
+    assert blocks, "the tour shows the Python client"
+    for code in blocks:
+        result = subprocess.run(
+            [sys.executable, "-c", code.replace(DOCUMENTED_BASE, served)], cwd=tmp_path,
+            capture_output=True, text=True, timeout=120,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "ukraine-territorial-concessions" in result.stdout and "estimate_pct" in result.stdout
