@@ -7,12 +7,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Integer, String, Select, Table, and_, cast, delete, exists, func, literal, or_, select, text
+from sqlalchemy import Integer, String, Select, Table, and_, cast, delete, exists, func, insert, literal, or_, select, text, update
 from sqlalchemy.orm import Session, defer, selectinload
 
 from pollapp.models import (
     Answer,
     ApiKey,
+    DataGeneration,
     IdempotencyRecord,
     Poll,
     PollRevision,
@@ -905,3 +906,32 @@ def schema_revision(session: Session) -> str | None:
     from alembic.migration import MigrationContext
 
     return MigrationContext.configure(session.connection()).get_current_revision()
+
+
+# ---------------------------------------------------------------- data generation (pollapp.services.data_generation)
+
+_GENERATION = select(DataGeneration.value).where(DataGeneration.id == 1)
+
+
+def data_generation(session: Session) -> int:
+    """The data generation: one primary-key SELECT (0 if the row is missing)."""
+    return session.execute(_GENERATION).scalar() or 0
+
+
+def bump_data_generation(session: Session, at: dt.datetime) -> None:
+    """``value = value + 1`` in the session's transaction (the row lock orders concurrent writers);
+    the row is created if a database lacks it."""
+    result = session.execute(
+        update(DataGeneration).where(DataGeneration.id == 1).values(value=DataGeneration.value + 1, changed_at=at),
+        execution_options={"synchronize_session": False},
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        session.execute(insert(DataGeneration).values(id=1, value=1, changed_at=at))
+
+
+def raise_data_generation(session: Session, floor: int) -> None:
+    """``value = max(value, floor)`` (a restore continues after the dumped database's generation)."""
+    session.execute(
+        update(DataGeneration).where(DataGeneration.id == 1, DataGeneration.value < floor).values(value=floor),
+        execution_options={"synchronize_session": False},
+    )
