@@ -910,12 +910,11 @@ def schema_revision(session: Session) -> str | None:
 
 # ---------------------------------------------------------------- data generation (pollapp.services.data_generation)
 
-_GENERATION = select(DataGeneration.value).where(DataGeneration.id == 1)
-
-
 def data_generation(session: Session) -> int:
-    """The data generation: one primary-key SELECT (0 if the row is missing)."""
-    return session.execute(_GENERATION).scalar() or 0
+    """The data generation: one primary-key SELECT (0 if the row is missing). On every cached read, so
+    it skips the ORM's statement machinery (a third of a cached hit's time through ``session.execute``)."""
+    row = session.connection().exec_driver_sql("SELECT value FROM data_generation WHERE id = 1").first()
+    return int(row[0]) if row else 0
 
 
 def bump_data_generation(session: Session, at: dt.datetime) -> None:

@@ -121,8 +121,8 @@ def representation_validators(response: Response) -> Response:
 
 
 def _add_validators(response: Response) -> Response:
-    if not request.path.startswith("/api/"):
-        return response
+    if not request.path.startswith("/api/") or getattr(response, "pollapp_cached", False):
+        return response  # a response-cache hit is complete (pollapp.web.response_cache)
     if request.method not in SAFE_METHODS:
         response.headers.setdefault("Cache-Control", "no-store")
         if _has_representation(response) and "ETag" not in response.headers:

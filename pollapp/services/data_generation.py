@@ -41,9 +41,11 @@ NOT_DATA = frozenset({"api_keys", "idempotency_records", "data_generation"})
 def current(session: Session) -> int | None:
     """The committed generation this session reads (one SELECT per session), or ``None`` when the
     session has written data it has not committed (do not cache anything then)."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # as a query's autoflush would: pending data changes set the flag
     value = session.info.get(_MEMO)
     if value is None:
-        value = session.info[_MEMO] = repository.data_generation(session)  # autoflushes pending changes
+        value = session.info[_MEMO] = repository.data_generation(session)
     return None if session.info.get(DATA_CHANGED) else value
 
 
