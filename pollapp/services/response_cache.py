@@ -73,11 +73,12 @@ def code_version() -> str:
     """A digest of the code that renders responses (the package's Python sources, templates and embed
     assets, its version, STATS_VERSION): a deployment of other code never reads this one's entries
     from a shared Redis, even if someone forgot to bump a version constant."""
-    from pollapp import __version__
+    import importlib.metadata
+
     from pollapp.stats import STATS_VERSION
 
     root = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256(f"{__version__}:{STATS_VERSION}".encode())
+    digest = hashlib.sha256(f"{importlib.metadata.version('pollapp')}:{STATS_VERSION}".encode())
     files = [p for p in root.rglob("*") if p.is_file() and p.suffix in (".py", ".html", ".js", ".css", ".json")
              and "vendor" not in p.relative_to(root).parts]
     for path in sorted(files):
