@@ -10,8 +10,11 @@ Environment variables (all optional):
     Flask's secret. A random per-process value is used when unset (pollapp keeps no sessions,
     so nothing breaks, but set it in production so several workers agree).
 ``REDIS_URL``
-    Optional ``redis://host:port/db``: rate-limit counters are kept there, so that several app
-    instances share them (default: in each process's memory).
+    Optional ``redis://host:port/db``: rate-limit counters and cached public responses are kept there,
+    so that several app instances share them (default: in each process's memory).
+``POLLAPP_RESPONSE_CACHE``
+    ``0``/``false``/``off`` switches the whole-response cache off (:mod:`pollapp.web.response_cache`,
+    which lists its size and TTL settings).
 ``POLLAPP_*``
     Any other setting, e.g. ``POLLAPP_PUBLIC_MAX_AGE=120`` (parsed as JSON when possible).
 """
@@ -50,6 +53,12 @@ DEFAULTS: dict[str, Any] = {
     "PAGE_MAX_LIMIT": 500,
     # Caching of public reads (seconds)
     "PUBLIC_MAX_AGE": 60,
+    # Whole-response cache of public reads (pollapp.web.response_cache): per process, plus REDIS_URL
+    "RESPONSE_CACHE": True,
+    "RESPONSE_CACHE_MAX_BYTES": 256 * 1024 * 1024,
+    "RESPONSE_CACHE_MAX_ENTRIES": 4096,
+    "RESPONSE_CACHE_MAX_ENTRY_BYTES": 16 * 1024 * 1024,
+    "RESPONSE_CACHE_TTL": 3600,
     # Largest request body accepted (bytes; POLLAPP_MAX_CONTENT_LENGTH): room for a 50 MB poll file upload
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     # Idempotency-Key records (seconds): kept a day; an attempt silent this long is presumed dead

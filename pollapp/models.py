@@ -17,7 +17,9 @@ import enum
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     JSON,
+    BigInteger,
     CheckConstraint,
     Column,
     Date,
@@ -34,6 +36,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -478,3 +481,24 @@ class IdempotencyRecord(Base):
     response_status: Mapped[int | None]
     response_headers: Mapped[dict[str, str] | None] = mapped_column(JSON)
     response_body: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class DataGeneration(Base):
+    """The database's data generation: one number that moves (in the same transaction) with every
+    change of public data, so that "has anything changed?" costs one primary-key read.
+
+    Caches of public representations (:mod:`pollapp.services.response_cache`) key on it; it is bumped by
+    :mod:`pollapp.services.data_generation` at commit, never by views. One row, id 1."""
+
+    __tablename__ = "data_generation"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(BigInteger)
+    changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+# ``create_all`` (tests) seeds the row as the migration does.
+event.listen(
+    DataGeneration.__table__, "after_create", DDL("INSERT INTO data_generation (id, value) VALUES (1, 0)")
+)

@@ -7,12 +7,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, Select, Table, Text, and_, cast, delete, exists, func, literal, or_, select, text
+from sqlalchemy import JSON, Integer, String, Select, Table, Text, and_, cast, delete, exists, func, insert, literal, or_, select, text, update
 from sqlalchemy.orm import Session, aliased, defer, selectinload
 
 from pollapp.models import (
     Answer,
     ApiKey,
+    DataGeneration,
     IdempotencyRecord,
     Poll,
     PollRevision,
@@ -1096,3 +1097,31 @@ def latest_snapshot_texts(session: Session, poll_ids: Sequence[int]) -> dict[int
         )
         out.update((poll_id, snapshot) for poll_id, snapshot in session.execute(query))
     return out
+
+
+# ---------------------------------------------------------------- data generation (pollapp.services.data_generation)
+
+def data_generation(session: Session) -> int:
+    """The data generation: one primary-key SELECT (0 if the row is missing). On every cached read, so
+    it skips the ORM's statement machinery (a third of a cached hit's time through ``session.execute``)."""
+    row = session.connection().exec_driver_sql("SELECT value FROM data_generation WHERE id = 1").first()
+    return int(row[0]) if row else 0
+
+
+def bump_data_generation(session: Session, at: dt.datetime) -> None:
+    """``value = value + 1`` in the session's transaction (the row lock orders concurrent writers);
+    the row is created if a database lacks it."""
+    result = session.execute(
+        update(DataGeneration).where(DataGeneration.id == 1).values(value=DataGeneration.value + 1, changed_at=at),
+        execution_options={"synchronize_session": False},
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        session.execute(insert(DataGeneration).values(id=1, value=1, changed_at=at))
+
+
+def raise_data_generation(session: Session, floor: int) -> None:
+    """``value = max(value, floor)`` (a restore continues after the dumped database's generation)."""
+    session.execute(
+        update(DataGeneration).where(DataGeneration.id == 1, DataGeneration.value < floor).values(value=floor),
+        execution_options={"synchronize_session": False},
+    )

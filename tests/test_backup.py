@@ -113,8 +113,11 @@ def test_the_archive_is_a_valid_frictionless_data_package_with_every_table(sourc
 
 
 def test_restore_rebuilds_an_identical_database_and_new_rows_get_new_ids(source, target):
+    before = _generation(target)
     restored = run(target, "restore", str(source.archive))
     assert restored.exit_code == 0, restored.output
+    # past both databases' generations: a cache shared with either never mixes them up
+    assert _generation(target) > max(before, _generation(source.app)) > 0
     contents = table_contents(target)
     assert contents.keys() == source.contents.keys()
     for table, rows in source.contents.items():
@@ -134,6 +137,15 @@ def test_restore_rebuilds_an_identical_database_and_new_rows_get_new_ids(source,
     with target.app_context():
         assert db.session.scalar(select(func.max(Poll.id))) == largest + 1
     assert max(row[0] for row in table_contents(target)["api_keys"]) == keys_before + 1
+
+
+def _generation(app: Flask) -> int:
+    from pollapp import repository
+
+    with app.app_context():
+        value = repository.data_generation(db.session)
+        db.session.remove()
+    return value
 
 
 def _rows(contents: dict, table: str) -> list[Any]:

@@ -13,7 +13,7 @@ PostgreSQL, but SQLAlchemy cannot reflect expression indexes on SQLite and warns
 models == migrations test (warnings are errors) turns into a failure; left to a follow-up.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-10 10:00:00.000000
 
 """
@@ -22,7 +22,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

@@ -105,23 +105,35 @@ def _lost_race(error: StaleDataError) -> Response:
     return problem_response(412, STALE, title=PreconditionFailed.title)
 
 
-def _add_validators(response: Response) -> Response:
-    if not request.path.startswith("/api/"):
-        return response
-    if request.method not in SAFE_METHODS:
-        response.headers.setdefault("Cache-Control", "no-store")
+def _has_representation(response: Response) -> bool:
     is_json = response.mimetype == "application/json"
-    if is_json and 200 <= response.status_code < 300 and response.status_code != 204 and not response.direct_passthrough:
+    return is_json and 200 <= response.status_code < 300 and response.status_code != 204 and not response.direct_passthrough
+
+
+def representation_validators(response: Response) -> Response:
+    """The ETag (digest of the body) and public Cache-Control of a successful JSON read of the API.
+    Also run by the response cache before it stores a response (so a hit needs no hashing)."""
+    if request.path.startswith("/api/") and request.method in SAFE_METHODS and _has_representation(response):
         if "ETag" not in response.headers:  # computed GETs set a data-version ETag before doing the work
             response.set_etag(etag_of(response.get_data()))
-        if request.method in SAFE_METHODS:
-            response.headers.setdefault(
-                "Cache-Control", f"public, max-age={current_app.config['PUBLIC_MAX_AGE']}"
-            )
-            response.make_conditional(request)
+        response.headers.setdefault("Cache-Control", f"public, max-age={current_app.config['PUBLIC_MAX_AGE']}")
+    return response
+
+
+def _add_validators(response: Response) -> Response:
+    if not request.path.startswith("/api/") or getattr(response, "pollapp_cached", False):
+        return response  # a response-cache hit is complete (pollapp.web.response_cache)
+    if request.method not in SAFE_METHODS:
+        response.headers.setdefault("Cache-Control", "no-store")
+        if _has_representation(response) and "ETag" not in response.headers:
+            response.set_etag(etag_of(response.get_data()))
+    elif _has_representation(response):
+        representation_validators(response)
+        response.make_conditional(request)
     return response
 
 
 def register(app: Flask) -> None:
     app.after_request(_add_validators)
+    app.extensions.setdefault("pollapp.representation_finalizers", []).append(representation_validators)
     app.register_error_handler(StaleDataError, _lost_race)

@@ -98,23 +98,22 @@ def computed(etag: str, mimetype: str, build: Callable[[], bytes], *, filename: 
 
 
 def fresh_data_version(key: str, compute: Callable[[], str]) -> str:
-    """``compute()`` (a series' or poll's data version), remembered for ``CHART_VERSION_TTL`` seconds
-    (default 2) per process. The version query and the series lookup cost ~9 ms, most of a cached embed
-    page's time; during a front-page spike a page asked for hundreds of times a second then answers
-    from memory, and is at most a couple of seconds staler than the database (the pages are cached for
-    minutes by browsers and CDNs anyway). 0 disables it."""
-    import time
+    """``compute()`` (a series' or poll's data version), remembered per process for the current data
+    generation (:mod:`pollapp.services.data_generation`): exact, unlike the short TTL it replaces (a
+    page built from a version a write had made stale must never be cached under the new generation),
+    and as cheap (the generation is read once per request anyway, by the response cache)."""
+    from pollapp.extensions import db
+    from pollapp.services import data_generation
 
-    ttl = float(current_app.config.get("CHART_VERSION_TTL", 2.0))
-    if ttl <= 0:
+    generation = data_generation.current(db.session)
+    if generation is None:
         return compute()
-    versions: dict[str, tuple[float, str]] = current_app.extensions.setdefault("pollapp.chart_versions", {})
-    now = time.monotonic()
+    versions: dict[str, tuple[int, str]] = current_app.extensions.setdefault("pollapp.chart_versions", {})
     found = versions.get(key)
-    if found is not None and now - found[0] < ttl:
+    if found is not None and found[0] == generation:
         return found[1]
     version = compute()
     if len(versions) > 10_000:
         versions.clear()
-    versions[key] = (now, version)
+    versions[key] = (generation, version)
     return version

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from pollapp import repository
 from pollapp.exceptions import Conflict, FieldError, InvalidInput
 from pollapp.services import backup_format as fmt
+from pollapp.services import data_generation
 
 BATCH = 2000
 CHUNK = 1 << 20
@@ -61,6 +62,7 @@ def dump(session: Session, path: Path) -> BackupReport:
     if revision is None:
         raise InvalidInput("This database was not made by the migrations (no alembic_version): run `flask db upgrade`.")
     report = BackupReport(path, revision)
+    generation = repository.data_generation(session)
     resources = []
     schemas = fmt.schemas()
     partial = path.with_name(f".{path.name}.partial")
@@ -74,7 +76,7 @@ def dump(session: Session, path: Path) -> BackupReport:
                     "format": "jsonl", "mediatype": "application/jsonl", "encoding": "utf-8",
                     "hash": f"sha256:{digest}", "bytes": size, "pollapp:rows": count, "schema": schemas[table.name],
                 })  # fmt: skip
-            archive.writestr(fmt.DESCRIPTOR, orjson.dumps(_descriptor(revision, resources), option=orjson.OPT_INDENT_2))
+            archive.writestr(fmt.DESCRIPTOR, orjson.dumps(_descriptor(revision, resources, generation), option=orjson.OPT_INDENT_2))
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
@@ -106,17 +108,19 @@ def _write_table(session: Session, archive: zipfile.ZipFile, table: Any) -> tupl
     return digest.hexdigest(), size, count
 
 
-def _descriptor(revision: str, resources: list[dict[str, Any]]) -> dict[str, Any]:
+def _descriptor(revision: str, resources: list[dict[str, Any]], generation: int = 0) -> dict[str, Any]:
     return {
         "profile": "data-package",
         "name": "pollapp-backup",
         "title": "pollapp database backup",
-        "description": "Every table of a pollapp database (alembic_version excepted: see pollapp:alembic_revision). "
+        "description": "Every table of a pollapp database (alembic_version and data_generation excepted: see "
+        "pollapp:alembic_revision and pollapp:data_generation). "
         "API keys are stored as SHA-256 hashes only, as in the database. Format: docs/backup.md.",
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "pollapp:format_version": fmt.FORMAT_VERSION,
         "pollapp:version": importlib.metadata.version("pollapp"),
         "pollapp:alembic_revision": revision,
+        "pollapp:data_generation": generation,
         "resources": resources,
     }
 
@@ -143,6 +147,10 @@ def restore(session: Session, path: Path) -> BackupReport:
                 raise InvalidInput(f"{table.name}: {count} rows read, the descriptor says {resources[table.name]['pollapp:rows']}.")
             report.rows[table.name] = count
         repository.reset_sequences(session, fmt.tables())
+        # Continue after the dumped database's generation (and this one's): a cache shared with either
+        # must never find another content under the number the commit gives this one.
+        repository.raise_data_generation(session, int(descriptor.get("pollapp:data_generation") or 0))
+        data_generation.mark_changed(session)
     return report
 
 

@@ -28,7 +28,8 @@ from pollapp.models import Base
 FORMAT_VERSION = 1
 DESCRIPTOR = "datapackage.json"
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f%z"
-SKIPPED_TABLES = {"alembic_version"}  # recorded as the descriptor's revision instead
+# recorded in the descriptor instead (pollapp:alembic_revision, pollapp:data_generation)
+SKIPPED_TABLES = {"alembic_version", "data_generation"}
 
 
 def tables() -> list[Table]:

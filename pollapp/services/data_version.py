@@ -3,9 +3,10 @@
 It changes exactly when an exported value changes, is served as ``Pollapp-Data-Version`` on points,
 downloads and statistics, named in ``datapackage.json``'s citation, and computed for ``as_of`` too, so
 that a historical download carries the version that was cited. Hashing every row costs a full read of
-the series, so the result is cached: for the current data by the cheap fingerprint
+the series, so the result is cached: for the current data by the data generation (one primary-key
+read, :mod:`pollapp.services.data_generation`) and behind it by the series' fingerprint
 (:func:`pollapp.repository.series_data_version`, one aggregate query that moves with every write,
-delete and restore), for a settled past instant by the instant alone (it can no longer change).
+delete and restore of the series), for a settled past instant by the instant alone.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from pollapp import repository
 from pollapp.models import Series
-from pollapp.services import history_asof
+from pollapp.services import data_generation, history_asof
 from pollapp.services.cache import ResultCache
 
 HEADER = "Pollapp-Data-Version"
@@ -73,15 +74,37 @@ def cache_key(session: Session, series: Series, as_of: dt.datetime | None) -> st
     return "data-version:" + hashlib.sha256(orjson.dumps(basis)).hexdigest()[:32]
 
 
+def generation_key(session: Session, series: Series, as_of: dt.datetime | None) -> str | None:
+    """The cheapest key: the data generation (one primary-key read, memoised per request), which moves
+    with every write anywhere. None for a settled ``as_of`` (its own key is free) or when the session
+    holds uncommitted changes."""
+    if history_asof.is_settled(as_of):
+        return None
+    generation = data_generation.current(session)
+    if generation is None:
+        return None
+    basis = [series.id, series.slug, as_of.isoformat() if as_of else None, generation]
+    return "data-version-generation:" + hashlib.sha256(orjson.dumps(basis)).hexdigest()[:32]
+
+
 def series_data_version(
     session: Session, series: Series, *, as_of: dt.datetime | None = None, cache: ResultCache | None = None
 ) -> str:
+    """Two cache levels: by data generation (O(1): no query about the series), else by the fingerprint
+    (one aggregate over the series: a write elsewhere moved the generation but the hash is still
+    known, so nothing is rehashed or refitted), else the hash of every point row."""
+    fast = generation_key(session, series, as_of) if cache is not None else None
+    if fast is not None and (hit := cache.get(fast)) is not None:  # type: ignore[union-attr]
+        return hit.decode()
     key = cache_key(session, series, as_of)
     if cache is not None and (hit := cache.get(key)) is not None:
-        return hit.decode()
-    version = version_of(points(session, series, repository.PointFilters(), as_of))
-    if cache is not None:
-        cache.set(key, version.encode())
+        version = hit.decode()
+    else:
+        version = version_of(points(session, series, repository.PointFilters(), as_of))
+        if cache is not None:
+            cache.set(key, version.encode())
+    if fast is not None:
+        cache.set(fast, version.encode())  # type: ignore[union-attr]
     return version
 
 

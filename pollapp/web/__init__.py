@@ -13,9 +13,10 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from pollapp.web import cors, headers, proxy, ratelimits
+    from pollapp.web import cors, headers, proxy, ratelimits, response_cache
 
     proxy.register(app)
     ratelimits.register(app)
     cors.register(app)
     headers.register(app)
+    response_cache.register(app)  # wraps the public read views (pollapp.web.response_cache)

@@ -1,0 +1,111 @@
+"""The data generation: one number that moves, in the writing transaction, whenever public data changes.
+
+Why: caches of public representations need a key that says "nothing changed" in one primary-key read,
+whatever the size of the data (a per-series aggregate costs O(series) and broke the latency target on a
+100,000-poll series). Every write path goes through a SQLAlchemy session, so session events see them
+all and no view or importer has to remember to bump:
+
+* ``after_flush`` flags the session when the flush wrote an object of a data table (net changes only:
+  an object touched without a change flushes nothing and flags nothing);
+* ``do_orm_execute`` flags it for INSERT / UPDATE / DELETE statements on data tables (Core bulk
+  inserts, restores, ORM bulk updates);
+* writers that bypass the session (a raw-driver COPY or ``executemany``) set
+  ``session.info[DATA_CHANGED] = True`` themselves (:func:`mark_changed`);
+* ``before_commit`` then runs one ``UPDATE data_generation SET value = value + 1`` in the same
+  transaction, so readers see the new data and the new number together or neither.
+
+Tables that are not public data never flag: API keys (every keyed request updates ``last_used_at``),
+Idempotency-Key records and the generation row itself.
+
+:func:`current` is the per-session (per-request) read: memoised in ``session.info`` so the response
+cache and the data-version services ask once, and ``None`` while the session holds uncommitted data
+changes (nothing computed from them may be cached under a committed generation).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from pollapp import repository
+from pollapp.models import utcnow
+
+DATA_CHANGED = "pollapp.data_changed"  # the contract with raw-driver writers (bulk import, restore)
+_MEMO = "pollapp.data_generation"
+#: Tables whose writes do not change what any public read shows.
+NOT_DATA = frozenset({"api_keys", "idempotency_records", "data_generation"})
+
+
+def current(session: Session) -> int | None:
+    """The committed generation this session reads (one SELECT per session), or ``None`` when the
+    session has written data it has not committed (do not cache anything then)."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # as a query's autoflush would: pending data changes set the flag
+    value = session.info.get(_MEMO)
+    if value is None:
+        value = session.info[_MEMO] = repository.data_generation(session)
+    return None if session.info.get(DATA_CHANGED) else value
+
+
+def mark_changed(session: Session) -> None:
+    """Say that the session wrote public data by a path no session event sees (raw driver)."""
+    session.info[DATA_CHANGED] = True
+
+
+def install() -> None:
+    """Listen on every SQLAlchemy session (idempotent); called by the application factory after
+    :func:`pollapp.services.history.install`, so that the bump is the commit's last statement."""
+    for name, handler in (
+        ("after_flush", _after_flush),
+        ("do_orm_execute", _on_execute),
+        ("before_commit", _before_commit),
+        ("after_commit", _forget),
+        ("after_soft_rollback", _forget_on_rollback),
+    ):
+        if not event.contains(Session, name, handler):
+            event.listen(Session, name, handler)
+
+
+def _is_data(table: Any) -> bool:
+    name = getattr(table, "name", None)
+    return name is None or name not in NOT_DATA  # unknown target (a join, an alias): assume data
+
+
+def _after_flush(session: Session, flush_context: Any) -> None:
+    if session.info.get(DATA_CHANGED):
+        return
+    for obj in (*session.new, *session.deleted):
+        if _is_data(obj.__table__):
+            session.info[DATA_CHANGED] = True
+            return
+    for obj in session.dirty:
+        if _is_data(obj.__table__) and session.is_modified(obj):
+            session.info[DATA_CHANGED] = True
+            return
+
+
+def _on_execute(state: ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    if _is_data(getattr(state.statement, "table", None)):
+        state.session.info[DATA_CHANGED] = True
+
+
+def _before_commit(session: Session) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the commit's own flush comes after this event: flag its changes now
+    if session.info.pop(DATA_CHANGED, None):
+        repository.bump_data_generation(session, utcnow())
+    session.info.pop(_MEMO, None)
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(DATA_CHANGED, None)
+    session.info.pop(_MEMO, None)
+
+
+def _forget_on_rollback(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:
+        _forget(session)

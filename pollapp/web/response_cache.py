@@ -1,0 +1,172 @@
+"""The whole-response cache of public reads: a repeated GET with the same data generation is answered
+from memory (or the shared Redis) with one SQL statement (the generation) and one lookup: no argument
+parsing, no query, no serialisation, no body hashing.
+
+Which views: :data:`CACHED` names every public read whose body is bounded, with the request headers its
+representation depends on besides method, origin, path and query (the trend's JSON or CSV follows
+``Accept``); :data:`NOT_CACHED` names the others and why. Every GET route must be in one of the two
+(tests/web/test_response_cache.py), so a new view is a decision, not an accident. The views are
+wrapped here, after the blueprints are registered, rather than decorated in :mod:`pollapp.api` and
+:mod:`pollapp.embed`: both use it and neither may import the other or this package (import-linter),
+and the wrapper runs before flask-smorest parses the query, which a hit must not pay for.
+
+What is stored (:mod:`pollapp.services.response_cache`): a 200's body and the headers the view set,
+after the finalizers in ``app.extensions["pollapp.representation_finalizers"]`` (the API's ETag of the
+body and Cache-Control, :mod:`pollapp.api.caching`) have run, so a hit needs no hashing. Errors, 304s,
+streamed bodies and bodies over ``RESPONSE_CACHE_MAX_ENTRY_BYTES`` are never stored. On a hit an
+``If-None-Match`` matching the stored ETag is answered 304 from the stored headers. The per-request
+headers (rate limits, CORS, security headers) are added by the ``after_request`` hooks on hits as on
+misses, and the rate limit is counted (its ``before_request`` runs before any view).
+
+Configuration (``POLLAPP_*`` in the environment): ``RESPONSE_CACHE`` (on; ``0``/``false``/``off``
+disables it, e.g. to measure uncached pages), ``RESPONSE_CACHE_MAX_BYTES`` (per-process LRU, 64 MB),
+``RESPONSE_CACHE_MAX_ENTRIES`` (4096), ``RESPONSE_CACHE_MAX_ENTRY_BYTES`` (4 MB),
+``RESPONSE_CACHE_TTL`` (seconds an entry lives in Redis, 3600). ``REDIS_URL`` adds Redis behind the LRU.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Response, current_app, request
+from sqlalchemy.exc import SQLAlchemyError
+
+from pollapp.extensions import db
+from pollapp.services import data_generation
+from pollapp.services import response_cache as store
+from pollapp.services.cache import LRUCache
+
+EXTENSION = "pollapp.response_cache"
+FINALIZERS = "pollapp.representation_finalizers"
+OFF = frozenset({"0", "false", "off", "no"})
+
+#: endpoint -> request headers the representation depends on (besides method, origin, path, query).
+CACHED: dict[str, tuple[str, ...]] = {
+    "polls.PollCollection": (),
+    "polls.PollItem": (),
+    "polls.PollHistory": (),
+    "pollsters.Collection": (),
+    "pollsters.Item": (),
+    "sponsors.Collection": (),
+    "sponsors.Item": (),
+    "series.SeriesCollection": (),
+    "series.SeriesItem": (),
+    "series.SeriesMembers": (),
+    "series.SeriesPoints": (),
+    "series.SeriesChanges": (),
+    "statistics.SeriesTrend": ("Accept",),  # JSON, or the grid as CSV with Accept: text/csv
+    "statistics.SeriesTrendCsv": (),
+    "statistics.SeriesHouseEffects": (),
+    "statistics.SeriesHouseEffectsCsv": (),
+    "statistics.SeriesAdjustedPoints": (),
+    "statistics.PollIntervals": (),
+    "statistics.Compare": (),
+    "charts.SeriesChartSpec": (),
+    "charts.PollCardSpec": (),
+    "exports.SeriesDataPackage": (),
+    "embed.series_embed": (),
+    "embed.poll_embed": (),
+    "embed.series_image": (),
+    "embed.poll_image": (),
+    "embed.oembed": (),
+    "embed.gallery": (),
+    "embed.poll_page": (),
+}
+#: GET endpoints deliberately left out, and why.
+NOT_CACHED: dict[str, str] = {
+    "exports.SeriesDataCsv": "streamed, unbounded",
+    "exports.SeriesDataTsv": "streamed, unbounded",
+    "exports.SeriesDataJson": "streamed, unbounded",
+    "exports.SeriesDataParquet": "a whole-series file, unbounded",
+    "exports.SeriesDataXlsx": "a whole-series file, unbounded",
+    "poll_downloads.PollsCsv": "streamed, unbounded",
+    "poll_downloads.PollsJson": "streamed, unbounded",
+    "health.Healthz": "must reflect this process now",
+    "health.Readyz": "must reflect the database now",
+    "api-docs.openapi_json": "static per process, built in memory",
+    "api-docs.openapi_redoc": "static page",
+    "embed.methodology": "static page",
+    "embed.asset": "a fingerprinted file sent by Werkzeug with its own validators",
+    "static": "files",
+}
+
+
+def register(app: Flask) -> None:
+    """Wrap the :data:`CACHED` views (call after every blueprint is registered)."""
+    for endpoint, vary in CACHED.items():
+        view = app.view_functions.get(endpoint)
+        if view is not None:
+            app.view_functions[endpoint] = cached(view, vary)
+
+
+def enabled() -> bool:
+    value = current_app.config.get("RESPONSE_CACHE", True)
+    return not (value is False or str(value).strip().lower() in OFF)
+
+
+def response_cache() -> store.ResponseCache:
+    """The app's cache, created on first use (one per process; Redis shared when ``REDIS_URL`` is set)."""
+    cache = current_app.extensions.get(EXTENSION)
+    if cache is None:
+        config = current_app.config
+        remote = None
+        if config.get("REDIS_URL"):
+            remote = store.RedisStore(config["REDIS_URL"], int(config.get("RESPONSE_CACHE_TTL", 3600)))
+        cache = current_app.extensions.setdefault(EXTENSION, store.ResponseCache(
+            LRUCache(max_entries=int(config.get("RESPONSE_CACHE_MAX_ENTRIES", 4096)),
+                     max_bytes=int(config.get("RESPONSE_CACHE_MAX_BYTES", 64 * 1024 * 1024))),
+            remote,
+            max_entry_bytes=int(config.get("RESPONSE_CACHE_MAX_ENTRY_BYTES", 4 * 1024 * 1024)),
+        ))
+    return cache
+
+
+def cached(view: Callable[..., Any], vary: tuple[str, ...] = ()) -> Callable[..., Any]:
+    """``view`` answered from the response cache when the same request met the same data generation."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if request.method not in ("GET", "HEAD") or not enabled():
+            return view(*args, **kwargs)
+        try:
+            generation = data_generation.current(db.session())
+        except SQLAlchemyError:  # the view meets the outage too, and answers it its own way
+            db.session.rollback()
+            return view(*args, **kwargs)
+        if generation is None:
+            return view(*args, **kwargs)
+        name = store.key(generation, _request_parts(vary))
+        cache = response_cache()
+        entry = cache.get(name)
+        if entry is not None:
+            return _hit(entry)
+        response = current_app.make_response(view(*args, **kwargs))
+        if response.status_code == 200 and not response.direct_passthrough and not response.is_streamed:
+            for finalize in current_app.extensions.get(FINALIZERS, ()):
+                finalize(response)
+            cache.set(name, store.Entry.of(response.get_data(), response.headers.items()))
+        return response
+
+    return wrapper
+
+
+def _request_parts(vary: tuple[str, ...]) -> list[str]:
+    """Method (HEAD is GET without the body), origin, path, the query string as sent (views echo it in
+    links and page URLs, so two spellings are two representations; and it is the cheapest key), and
+    the varying headers."""
+    environ = request.environ
+    parts = ["GET", request.scheme, request.host, environ.get("SCRIPT_NAME", ""), request.path,
+             environ.get("QUERY_STRING", "")]
+    parts += [f"{name}:{request.headers.get(name, '')}" for name in vary]
+    return parts
+
+
+def _hit(entry: store.Entry) -> Response:
+    response = current_app.response_class(entry.body, status=200, headers=list(entry.headers))
+    response.headers["X-Cache"] = "hit"
+    response.pollapp_cached = True  # type: ignore[attr-defined]  (final: the API's validators skip it)
+    if request.if_none_match and entry.header("ETag"):
+        response = response.make_conditional(request)  # 304 with the stored ETag and Cache-Control
+    return response
