@@ -88,6 +88,8 @@ NOT_CACHED: dict[str, str] = {
     "api-docs.openapi_json": "static per process, built in memory",
     "api-docs.openapi_redoc": "static page",
     "embed.methodology": "static page",
+    "docs.data_dictionary": "static page (generated from the schemas once per request, no database)",
+    "docs.data_dictionary_json": "static document (generated from the schemas, no database)",
     "embed.asset": "a fingerprinted file sent by Werkzeug with its own validators",
     "static": "files",
 }
