@@ -59,6 +59,7 @@ def bench(n_polls: int) -> dict:
         kalman_trend(frame.head(50), TrendOptions())  # import statsmodels outside the timings
         baseline, _ = timed(lambda: kalman_trend(frame, TrendOptions()))
         client = app.test_client()
+        client.get("/api/v1/series")  # warm the app (first-request machinery, code version), not the trend
         url = f"/api/v1/series/{SERIES_SLUG}/trend?outcome=yes"
         first, response = timed(lambda: client.get(url))
         assert response.status_code == 200, response.get_data(as_text=True)[:500]
