@@ -64,20 +64,28 @@ def _recording(app: Flask, seen: list[dict[str, Any]]) -> None:
 
 
 @contextlib.contextmanager
-def serving(app: Flask) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """Serve ``app`` on 127.0.0.1 (a free port) in a thread: yields its URL and the requests it saw."""
-    seen: list[dict[str, Any]] = []
-    _recording(app, seen)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="client-live-server",
+def served_in_thread(app: Flask, *, threaded: bool = True) -> Iterator[str]:
+    """Serve ``app`` on 127.0.0.1 (a free port chosen by the OS) in a background thread; yields its URL.
+    The one helper every test that talks HTTP over TCP to an in-process app uses."""
+    server = make_server("127.0.0.1", 0, app, threaded=threaded)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server",
                               daemon=True)  # a short poll: shutdown() waits for it
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}", seen
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def serving(app: Flask) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Serve ``app`` like :func:`served_in_thread`: yields its URL and the requests it saw."""
+    seen: list[dict[str, Any]] = []
+    _recording(app, seen)
+    with served_in_thread(app) as url:
+        yield url, seen
 
 
 SEED_YEAR = "2019"

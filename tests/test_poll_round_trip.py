@@ -15,7 +15,6 @@ import io
 import json
 import os
 import shutil
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -178,17 +177,10 @@ def test_pandas_reads_the_series_csv_and_parquet_with_sensible_types(source):
 def served(source) -> Iterator[str]:
     """The seeded app served over HTTP on a free local port, so Frictionless fetches the descriptor
     and the resource at the URLs the descriptor itself names."""
-    from werkzeug.serving import make_server
+    from live_pollapp import served_in_thread
 
-    server = make_server("127.0.0.1", 0, source.app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()
+    with served_in_thread(source.app, threaded=False) as url:
+        yield url
 
 
 @pytest.mark.parametrize("slug", ["russia-putin-approval", "ukraine-territorial-concessions"])

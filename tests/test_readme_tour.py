@@ -9,13 +9,11 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
-
+from live_pollapp import served_in_thread
 from own_database import migrated_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,15 +39,8 @@ def served(tmp_path_factory) -> Iterator[str]:
     with migrated_app(tmp_path_factory.mktemp("tour"), "tour_test") as app:
         loaded = app.test_cli_runner().invoke(args=["data", "load", str(source)])
         assert loaded.exit_code == 0, loaded.output
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}"
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
-            server.server_close()
+        with served_in_thread(app) as url:
+            yield url
 
 
 def test_the_tour_has_the_steps_the_readme_promises():

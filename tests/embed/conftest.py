@@ -7,19 +7,18 @@ tests only read. ``live_server`` serves that app on 127.0.0.1 (a random free por
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from pollapp.extensions import db
 from pollapp.models import Poll
 
 from embed_support import KIIS_PEACE_POLL
+from live_pollapp import served_in_thread
 from own_database import migrated_app
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -56,11 +55,5 @@ def peace_poll_id(real_app: Flask) -> int:
 @pytest.fixture(scope="session")
 def live_server(real_app: Flask) -> Iterator[str]:
     """The real-data app on 127.0.0.1, a free port chosen by the OS, in a background thread."""
-    server = make_server("127.0.0.1", 0, real_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with served_in_thread(real_app) as url:
+        yield url
