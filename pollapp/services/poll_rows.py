@@ -46,6 +46,7 @@ QUESTION_FIELDS = (
 ANSWER_COLUMNS = ("code", "label", "pct", "position", "substantive", "notes")
 _LISTS = ("modes", "languages", "weighting_variables")  # JSON columns, read as their JSON text
 _FLOATS = ("design_effect", "margin_of_error", "confidence_level", "response_rate")
+NO_COMPONENTS: tuple[str, ...] = ()  # shared by every plain answer (orjson writes it as []): no empty list per answer
 
 
 def poll_page_json(
@@ -85,7 +86,7 @@ def poll_documents(session: Session, rows: list[Any]) -> list[dict[str, Any]]:
         components[net_id].append(code)
     answers: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
     for question_id, answer_id, code, label, pct, position, substantive, notes in answer_rows:
-        parts = components.get(answer_id, [])
+        parts = components.get(answer_id, NO_COMPONENTS)
         answers[question_id].append({
             "code": code, "label": label, "pct": float(pct), "position": position, "substantive": substantive,
             "is_net": bool(parts), "components": parts, "notes": notes,
