@@ -93,14 +93,31 @@ def measure(port: int, path: str, seconds: float, warmup: float) -> dict[str, An
     return result
 
 
-def run_dataset(label: str, database_url: str, seconds: float, warmup: float) -> dict[str, Any]:
+def run_dataset(
+    label: str, database_url: str, seconds: float, warmup: float, only: frozenset[str] = frozenset(LABELS)
+) -> dict[str, Any]:
     print(f"== {label}", flush=True)
     app_env = {"DATABASE_URL": database_url, **LIMITS}
-    cases: dict[str, dict[str, Any]] = {name: {"path": path} for name, path in CACHED.items()}
-    cases["list_uncached"] = {"path": LIST}
+    cached = {name: path for name, path in CACHED.items() if name in only}
+    cases: dict[str, dict[str, Any]] = {name: {"path": path} for name, path in cached.items()}
+    if "list_uncached" in only:
+        cases["list_uncached"] = {"path": LIST}
     bodies: dict[str, tuple[bytes, str]] = {}
+    if cached:
+        _run_cached(cases, cached, bodies, app_env, seconds, warmup)
+    if "list_uncached" in only:
+        _run_list_uncached(cases["list_uncached"], database_url, app_env, seconds, warmup)
+    for name, case in cases.items():
+        case["ratio"] = round(case["app"]["req_per_s"] / max(case["baseline"]["req_per_s"], 1e-9), 3)
+        case["target"] = TARGETS.get(name)
+        case["errors"] = case["app"]["non_2xx"] + case["app"]["socket_errors"]
+    return cases
+
+
+def _run_cached(cases: dict[str, dict[str, Any]], cached: dict[str, str], bodies: dict[str, tuple[bytes, str]],
+                app_env: dict[str, str], seconds: float, warmup: float) -> None:
     with gunicorn("wsgi:app", app_env) as port:
-        for name, path in CACHED.items():
+        for name, path in cached.items():
             first = time.perf_counter()
             status, headers, body = get(port, path, timeout=900)
             if status != 200:
@@ -109,29 +126,30 @@ def run_dataset(label: str, database_url: str, seconds: float, warmup: float) ->
             cases[name]["body_bytes"] = len(body)
             bodies[name] = (body, headers["content-type"])
             cases[name]["app"] = measure(port, path, seconds, warmup)
-    with gunicorn("wsgi:app", {**app_env, "POLLAPP_RESPONSE_CACHE": "0"}) as port:
-        cases["list_uncached"]["body_bytes"] = len(get(port, LIST)[2])
-        cases["list_uncached"]["app"] = measure(port, LIST, seconds, warmup)
     with tempfile.TemporaryDirectory() as tmp:
         for name, (body, content_type) in bodies.items():
             (Path(tmp) / f"{name}.body").write_bytes(body)
             (Path(tmp) / f"{name}.type").write_text(content_type)
         with gunicorn("ceiling_app:app", {"CEILING_DIR": tmp}) as port:
-            for name in CACHED:
+            for name in cached:
                 cases[name]["baseline"] = measure(port, f"/c/{name}", seconds, warmup)
                 cases[name]["baseline_name"] = "ceiling (bench/ceiling_app.py, same bytes)"
+
+
+def _run_list_uncached(case: dict[str, Any], database_url: str, app_env: dict[str, str], seconds: float,
+                       warmup: float) -> None:
+    with gunicorn("wsgi:app", {**app_env, "POLLAPP_RESPONSE_CACHE": "0"}) as port:
+        body = get(port, LIST)[2]
+        case["body_bytes"] = len(body)
+        case["app"] = measure(port, LIST, seconds, warmup)
     with gunicorn("baseline_list_app:app", {"DATABASE_URL": database_url}) as port:
-        cases["list_uncached"]["baseline"] = measure(port, "/polls?limit=200", seconds, warmup)
-        cases["list_uncached"]["baseline_name"] = "bare Flask + SQLAlchemy Core + orjson (bench/baseline_list_app.py)"
-    for name, case in cases.items():
-        case["ratio"] = round(case["app"]["req_per_s"] / max(case["baseline"]["req_per_s"], 1e-9), 3)
-        case["target"] = TARGETS.get(name)
-        case["errors"] = case["app"]["non_2xx"] + case["app"]["socket_errors"]
-    return cases
+        case["baseline_same_bytes"] = get(port, "/polls?limit=200")[2] == body
+        case["baseline"] = measure(port, "/polls?limit=200", seconds, warmup)
+        case["baseline_name"] = "bare Flask + SQLAlchemy Core + orjson (bench/baseline_list_app.py)"
 
 
-def sqlite_dataset(size: str, reuse: bool) -> str:
-    path = Path(tempfile.gettempdir()) / f"pollapp-bench-http-{size}.db"
+def sqlite_dataset(size: str, reuse: bool, path: Path | None = None) -> str:
+    path = path or Path(tempfile.gettempdir()) / f"pollapp-bench-http-{size}.db"
     url = f"sqlite:///{path}"
     if not (reuse and path.exists() and _holds(url, SIZES[size])):
         print(f"== filling SQLite ({size}, SYNTHETIC) at {path}", flush=True)
@@ -211,18 +229,30 @@ def main() -> None:
     parser.add_argument("--only", choices=("sqlite", "postgresql"), help="one dataset")
     parser.add_argument("--pg-schema", default="bench_http_large", help="schema holding the large dataset")
     parser.add_argument("--refill", action="store_true", help="rebuild the datasets even when they exist")
+    parser.add_argument("--sqlite-db", type=Path, help="SQLite file of the dataset (filled when it does not hold it)")
+    parser.add_argument("--cases", help=f"comma-separated subset of {','.join(LABELS)}: printed, results not written")
     args = parser.parse_args()
+    only = frozenset(args.cases.split(",")) if args.cases else frozenset(LABELS)
+    if not only <= set(LABELS):
+        parser.error(f"unknown case in --cases: {', '.join(sorted(only - set(LABELS)))}")
     seconds = 3.0 if args.quick else args.seconds
     warmup = 1.0 if args.quick else 2.0
     results: dict[str, Any] = {}
     if args.only != "postgresql":
         size = "small" if args.quick else "medium"
-        url = sqlite_dataset(size, reuse=not args.refill)
-        results[f"SQLite, {size} ({SIZES[size]:,} polls)"] = run_dataset(f"SQLite {size}", url, seconds, warmup)
+        url = sqlite_dataset(size, reuse=not args.refill, path=args.sqlite_db)
+        results[f"SQLite, {size} ({SIZES[size]:,} polls)"] = run_dataset(f"SQLite {size}", url, seconds, warmup, only)
     if args.only != "sqlite" and not args.quick:
         base = os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG)
         url = postgres_dataset(base, args.pg_schema, args.refill)
-        results[f"PostgreSQL, large ({SIZES['large']:,} polls)"] = run_dataset("PostgreSQL large", url, seconds, warmup)
+        results[f"PostgreSQL, large ({SIZES['large']:,} polls)"] = run_dataset("PostgreSQL large", url, seconds, warmup, only)
+    if args.cases:  # a partial run: the table would lose the other cases
+        for label, cases in results.items():
+            for name, c in cases.items():
+                print(f"{label} | {LABELS[name]}: app {c['app']['req_per_s']:.0f} req/s, baseline "
+                      f"{c['baseline']['req_per_s']:.0f} req/s, ratio {c['ratio']:.2f}"
+                      + (f", same bytes as the baseline: {c['baseline_same_bytes']}" if "baseline_same_bytes" in c else ""))
+        return
     previous = HERE / "results" / "http.json"
     if args.only and previous.exists():  # keep the other dataset's last results (marked with their settings)
         old = json.loads(previous.read_text())
