@@ -149,7 +149,7 @@ def _run_list_uncached(case: dict[str, Any], database_url: str, app_env: dict[st
 
 
 def sqlite_dataset(size: str, reuse: bool, path: Path | None = None) -> str:
-    path = path or Path(tempfile.gettempdir()) / f"pollapp-bench-http-{size}.db"
+    path = (path or Path(tempfile.gettempdir()) / f"pollapp-bench-http-{size}.db").resolve()
     url = f"sqlite:///{path}"
     if not (reuse and path.exists() and _holds(url, SIZES[size])):
         print(f"== filling SQLite ({size}, SYNTHETIC) at {path}", flush=True)
