@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, Select, Table, Text, and_, bindparam, cast, delete, exists, func, insert, literal, or_, select, text, update
+from sqlalchemy import JSON, Integer, String, Select, Table, Text, and_, bindparam, cast, delete, exists, func, insert, literal, or_, select, text, tuple_, update
 from sqlalchemy.orm import Session, aliased, defer, selectinload
 
 from pollapp.models import (
@@ -228,11 +228,11 @@ def _poll_page(query: Select[Any], *, sort: str, after: tuple[dt.date, int] | No
     key = poll_sort_key(sort)
     descending = sort.startswith("-")
     if after is not None:
-        after_date, after_id = after
-        if descending:
-            query = query.where(or_(key < after_date, and_(key == after_date, Poll.id < after_id)))
-        else:
-            query = query.where(or_(key > after_date, and_(key == after_date, Poll.id > after_id)))
+        # A row comparison, not ``key < d OR (key = d AND id < i)``: PostgreSQL makes it an index range
+        # condition on ix_polls_field_end_id, so a deep page no longer reads every page above it
+        # (bench/results/plans.md: cursor in 1986, ~600 ms -> a few ms on the large set).
+        position = tuple_(key, Poll.id)
+        query = query.where(position < tuple_(*after) if descending else position > tuple_(*after))
     order = (key.desc(), Poll.id.desc()) if descending else (key.asc(), Poll.id.asc())
     return query.order_by(*order).limit(limit + 1)
 
