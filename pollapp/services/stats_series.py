@@ -367,16 +367,16 @@ HOUSE_COLUMNS = {
 def _poll_records(polls: Any, loaded: _Loaded) -> list[dict[str, Any]]:
     """Included polls: the stats columns joined with what the store says about each poll."""
     info = loaded.info
-    ids = polls["poll_id"].to_numpy()
-    frame = polls.copy()
-    for column, source in (("question_id", "question_id"), ("field_start_date", "field_start_date"),
-                           ("field_end_date", "field_end_date"), ("publication_date", "publication_date"),
-                           ("population", "population"), ("published_pct", "pct"), ("n", "n"),
-                           ("n_source", "n_source"), ("design_effect_used", "design_effect_used"),
-                           ("design_effect_source", "design_effect_source")):
-        frame[column] = info[source].reindex(ids).to_numpy()
+    pairs = [("question_id", "question_id"), ("field_start_date", "field_start_date"),
+             ("field_end_date", "field_end_date"), ("publication_date", "publication_date"),
+             ("population", "population"), ("published_pct", "pct"), ("n", "n"), ("n_source", "n_source"),
+             ("design_effect_used", "design_effect_used"), ("design_effect_source", "design_effect_source")]
     if "decided" in info.columns:
-        frame["decided"] = info["decided"].reindex(ids).to_numpy()
+        pairs.append(("decided", "decided"))
+    joined = info[[source for _, source in pairs]].reindex(polls["poll_id"].to_numpy())  # one lookup, not one per column
+    frame = polls.copy()
+    for column, source in pairs:
+        frame[column] = joined[source].to_numpy()
     return frame_records(frame, INCLUDED_COLUMNS)
 
 
