@@ -60,8 +60,8 @@ _STAT_VALUES = operator.itemgetter(*(_COMBINED.index(c) for c in repository.STAT
 @dataclass
 class StatRows:
     """A request to keep, while the version is hashed from every point row, the statistics' rows
-    (:data:`repository.STAT_ROW_COLUMNS` tuples, :func:`repository.series_outcome_rows`' rows and order)
-    of some outcomes: an uncached trend then reads the series once, not twice. ``rows`` stays None when
+    (:data:`repository.STAT_ROW_COLUMNS` tuples: :func:`repository.series_outcome_rows`' rows and order,
+    except that the outcomes of one question come by position, not code) of some outcomes: an uncached trend then reads the series once, not twice. ``rows`` stays None when
     the version came from a cache (or is of a past instant): the caller reads the rows itself."""
 
     outcomes: frozenset[str] | None = None  # None: every outcome
