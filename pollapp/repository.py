@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, Select, Table, Text, and_, bindparam, cast, delete, exists, func, insert, literal, or_, select, text, tuple_, update
+import orjson
+from sqlalchemy import JSON, Integer, String, Select, Table, Text, and_, bindparam, cast, delete, exists, func, insert, literal, or_, select, text, tuple_, type_coerce, update
 from sqlalchemy.orm import Session, aliased, defer, selectinload
 
 from pollapp.models import (
@@ -526,9 +528,54 @@ def series_points_stream(session: Session, series_id: int, filters: PointFilters
         result.close()
 
 
-def _series_points_query(series_id: int, filters: PointFilters) -> tuple[Select[Any], tuple[Any, ...]]:
-    """The point rows' SELECT (no order) and its sort key (field end date, poll, question, outcome)."""
+#: What :func:`series_point_stat_rows` adds to the point columns: the rest of :data:`STAT_ROW_COLUMNS`.
+POINT_STAT_EXTRA_COLUMNS = ("poll_sample_size", "base_n", "confidence_level")
+
+
+def series_point_stat_rows(session: Session, series_id: int) -> Iterator[list[tuple[Any, ...]]]:
+    """Every point row of the series (:func:`series_points_stream`'s order and values, all outcomes)
+    as a tuple of :data:`POINT_COLUMNS` followed by :data:`POINT_STAT_EXTRA_COLUMNS`, in batches of
+    up to :data:`STREAM_BATCH` rows: one read that yields both the data version (the hash of the point
+    columns) and the statistics' rows, which would otherwise be a second full read of the series
+    (:func:`series_outcome_rows`).
+
+    Enumerations come as their stored values (strings, which is what ``orjson`` writes for the enum
+    members too) and ``modes`` is decoded once per distinct JSON text, not once per row: the
+    per-value conversions were most of the cost of reading a large series."""
+    query, key = _series_points_query(series_id, PointFilters(), raw=True)
+    query = query.add_columns(Poll.sample_size.label("poll_sample_size"), Question.base_n, Poll.confidence_level)
+    query = query.order_by(*key).execution_options(stream_results=True, yield_per=STREAM_BATCH)
+    result = session.connection().execute(query)
+    keys = tuple(result.keys())
+    modes_at = POINT_COLUMNS.index("modes")
+    pick = operator.itemgetter(*(keys.index(name) for name in (*POINT_COLUMNS, *POINT_STAT_EXTRA_COLUMNS)))
+    decoded: dict[Any, Any] = {}  # the decoded lists are shared between rows: read-only
+    try:
+        for batch in result.partitions():
+            rows = []
+            for row in batch:
+                values = pick(row)
+                raw = values[modes_at]
+                modes = decoded.get(raw, _MISSING)
+                if modes is _MISSING:
+                    modes = decoded[raw] = None if raw is None else orjson.loads(raw)
+                rows.append((*values[:modes_at], modes, *values[modes_at + 1:]))
+            yield rows
+    finally:
+        result.close()
+
+
+_MISSING = object()
+
+
+def _series_points_query(
+    series_id: int, filters: PointFilters, *, raw: bool = False
+) -> tuple[Select[Any], tuple[Any, ...]]:
+    """The point rows' SELECT (no order) and its sort key (field end date, poll, question, outcome).
+    ``raw``: enumerations as their stored strings and modes as their stored JSON text (no per-row
+    conversion by SQLAlchemy)."""
     population = func.coalesce(Question.population, Poll.population)
+    as_stored = (lambda column: type_coerce(column, String)) if raw else (lambda column: column)
     grouped = (
         select(
             Poll.id.label("poll_id"),
@@ -559,13 +606,13 @@ def _series_points_query(series_id: int, filters: PointFilters) -> tuple[Select[
             Pollster.name.label("pollster_name"),
             Poll.field_start_date,
             Poll.field_end_date,
-            Poll.field_dates_precision,
+            as_stored(Poll.field_dates_precision).label("field_dates_precision"),
             Poll.publication_date,
             Poll.country,
-            population.label("population"),
+            as_stored(population).label("population"),
             func.coalesce(Question.base_n, Poll.sample_size).label("sample_size"),
-            Poll.sample_type,
-            Poll.modes,
+            as_stored(Poll.sample_type).label("sample_type"),
+            cast(Poll.modes, Text).label("modes") if raw else Poll.modes,
             Poll.design_effect,
             Poll.margin_of_error,
             Poll.partisan,

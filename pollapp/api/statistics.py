@@ -149,7 +149,7 @@ def _computed(kind: str, slug: str, params: Any, compute: Callable[..., statisti
               as_of: dt.datetime | None = None) -> Response:
     """Data-version ETag first (304 without work), then the (cached) result."""
     cache = stats_cache()
-    version = statistics.series_version(db.session, slug, as_of=as_of, cache=cache)
+    version = statistics.series_version(db.session, slug, as_of=as_of, cache=cache, selection=params.selection)
     etag = hashlib.sha256(f"{statistics.result_key(kind, version, params)}:{fmt}".encode()).hexdigest()[:40]
     if request.if_none_match.contains_weak(etag):
         return _with_validators(current_app.response_class(status=200), etag, version).make_conditional(request)

@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import operator
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -26,6 +27,7 @@ from pollapp.services import data_generation, history_asof
 from pollapp.services.cache import ResultCache
 
 HEADER = "Pollapp-Data-Version"
+_N_POINT = len(repository.POINT_COLUMNS)
 _POINT_VALUES = operator.itemgetter(*repository.POINT_COLUMNS)
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -41,8 +43,38 @@ class Hasher:
         # the per-value conversion before it did: same digests (tests/services/test_data_version.py).
         self._digest.update(orjson.dumps(_POINT_VALUES(point)) + b"\n")
 
+    def add_many(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        """:meth:`add` for rows given as tuples that begin with their :data:`repository.POINT_COLUMNS`
+        values (the same bytes, fed in one update)."""
+        self._digest.update(b"".join([orjson.dumps(row[:_N_POINT]) + b"\n" for row in rows]))
+
     def hexdigest(self) -> str:
         return self._digest.hexdigest()[:16]
+
+
+_OUTCOME = repository.POINT_COLUMNS.index("outcome")
+_COMBINED = (*repository.POINT_COLUMNS, *repository.POINT_STAT_EXTRA_COLUMNS)
+_STAT_VALUES = operator.itemgetter(*(_COMBINED.index(c) for c in repository.STAT_ROW_COLUMNS))
+
+
+@dataclass
+class StatRows:
+    """A request to keep, while the version is hashed from every point row, the statistics' rows
+    (:data:`repository.STAT_ROW_COLUMNS` tuples: :func:`repository.series_outcome_rows`' rows and order,
+    except that the outcomes of one question come by position, not code) of some outcomes: an uncached trend then reads the series once, not twice. ``rows`` stays None when
+    the version came from a cache (or is of a past instant): the caller reads the rows itself."""
+
+    outcomes: frozenset[str] | None = None  # None: every outcome
+    rows: list[tuple[Any, ...]] | None = None
+
+
+def _version_keeping(session: Session, series: Series, keep: StatRows) -> str:
+    hasher, rows, wanted = Hasher(), [], keep.outcomes
+    for batch in repository.series_point_stat_rows(session, series.id):
+        hasher.add_many(batch)
+        rows.extend(_STAT_VALUES(row) for row in batch if wanted is None or row[_OUTCOME] in wanted)
+    keep.rows = rows
+    return hasher.hexdigest()
 
 
 def version_of(points: Iterable[dict[str, Any]]) -> str:
@@ -88,11 +120,13 @@ def generation_key(session: Session, series: Series, as_of: dt.datetime | None) 
 
 
 def series_data_version(
-    session: Session, series: Series, *, as_of: dt.datetime | None = None, cache: ResultCache | None = None
+    session: Session, series: Series, *, as_of: dt.datetime | None = None, cache: ResultCache | None = None,
+    keep: StatRows | None = None,
 ) -> str:
     """Two cache levels: by data generation (O(1): no query about the series), else by the fingerprint
     (one aggregate over the series: a write elsewhere moved the generation but the hash is still
-    known, so nothing is rehashed or refitted), else the hash of every point row."""
+    known, so nothing is rehashed or refitted), else the hash of every point row (keeping the
+    statistics' rows that ``keep`` asks for, when the data are current)."""
     fast = generation_key(session, series, as_of) if cache is not None else None
     if fast is not None and (hit := cache.get(fast)) is not None:  # type: ignore[union-attr]
         return hit.decode()
@@ -100,7 +134,10 @@ def series_data_version(
     if cache is not None and (hit := cache.get(key)) is not None:
         version = hit.decode()
     else:
-        version = version_of(points(session, series, repository.PointFilters(), as_of))
+        if keep is not None and as_of is None:
+            version = _version_keeping(session, series, keep)
+        else:
+            version = version_of(points(session, series, repository.PointFilters(), as_of))
         if cache is not None:
             cache.set(key, version.encode())
     if fast is not None:

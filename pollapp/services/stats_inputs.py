@@ -197,7 +197,9 @@ def frame_records(frame: Any, columns: Mapping[str, tuple[str, str]], *, digits:
         elif kind == INT:
             col = [None if v is None or v != v else int(v) for v in series.tolist()]
         else:
-            col = [None if (isinstance(v, float) and v != v) else _plain(v) for v in series.tolist()]
+            # Strings (pollsters, sources) pass as they are; anything else through _plain.
+            col = [v if type(v) is str else None if (isinstance(v, float) and v != v) else _plain(v)
+                   for v in series.tolist()]
         names.append(name)
         values.append(col)
     return [dict(zip(names, row)) for row in zip(*values)]

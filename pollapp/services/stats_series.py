@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -83,19 +83,30 @@ class SeriesVersion:
     digest: str
     as_of: dt.datetime | None = None
     definition: str = ""  # title, outcome labels...: shown by results, not part of the data version
+    #: The statistics' rows read while hashing (``selection`` given and the version not cached), else None.
+    rows: list[tuple[Any, ...]] | None = field(default=None, compare=False, repr=False)
 
 
 def series_version(
-    session: Session, slug: str, *, as_of: dt.datetime | None = None, cache: ResultCache | None = None
+    session: Session, slug: str, *, as_of: dt.datetime | None = None, cache: ResultCache | None = None,
+    selection: Selection | None = None,
 ) -> SeriesVersion:
     """The series' data version: cheap when cached (the series row, its outcomes and one aggregate
-    query; no poll is loaded). 404 if the series is unknown."""
+    query; no poll is loaded). 404 if the series is unknown. When it must be hashed from every row
+    and ``selection`` says which outcomes a statistic will use, their rows are kept from that same
+    read (``rows``), so that computing the statistic does not read the series a second time."""
     from pollapp.services import data_version
 
     series = series_service.get_series(session, slug)
     outcomes = tuple(o.code for o in series.outcomes)
-    digest = data_version.series_data_version(session, series, as_of=as_of, cache=cache)
-    return SeriesVersion(series.id, series.slug, outcomes, digest, as_of, data_version.definition_of(series))
+    keep = None
+    if selection is not None and selection.outcome is not None:
+        keep = data_version.StatRows(frozenset(o for o in (selection.outcome, selection.decided_against) if o))
+    elif selection is not None:
+        keep = data_version.StatRows()
+    digest = data_version.series_data_version(session, series, as_of=as_of, cache=cache, keep=keep)
+    return SeriesVersion(series.id, series.slug, outcomes, digest, as_of, data_version.definition_of(series),
+                         keep.rows if keep is not None else None)
 
 
 def result_key(kind: str, version: SeriesVersion, params: Any) -> str:
@@ -160,6 +171,9 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
 
         series = series_service.get_series(session, version.slug)
         rows = history_asof.series_outcome_rows(session, series, wanted, as_of=version.as_of)
+    elif version.rows is not None:  # read with the data version (same rows and order, maybe more outcomes)
+        position = repository.STAT_ROW_COLUMNS.index("outcome")
+        rows = [r for r in version.rows if r[position] in wanted]
     else:
         rows = repository.series_outcome_rows(session, version.series_id, wanted)
     df = pd.DataFrame(rows, columns=list(repository.STAT_ROW_COLUMNS))
@@ -178,7 +192,7 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
             main = main.loc[~mask].reset_index(drop=True)
 
     main = df.loc[df["outcome"] == outcome].drop(columns="outcome").reset_index(drop=True)
-    main["population"] = [enum_value(v) for v in main["population"]]
+    main["population"] = [enum_value(v) for v in main["population"].tolist()]
     if against:
         other = df.loc[df["outcome"] == against, ["question_id", "pct"]].rename(columns={"pct": "pct_against"})
         main = main.merge(other, on="question_id", how="left")
@@ -204,9 +218,10 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
 
     samples: dict[tuple[Any, ...], SampleInfo] = {}
     resolved = []
-    for key in zip(main["poll_sample_size"], main["base_n"], main["design_effect"], main["margin_of_error"],
-                   main["confidence_level"]):
-        key = tuple(None if pd.isna(v) else float(v) for v in key)
+    # Float columns (to_numeric above): NaN -> None, value by value on plain Python floats (no pd.isna).
+    columns = [[None if v != v else v for v in main[c].to_numpy(dtype=float).tolist()]
+               for c in ("poll_sample_size", "base_n", "design_effect", "margin_of_error", "confidence_level")]
+    for key in zip(*columns):
         if key not in samples:
             samples[key] = resolve_sample(sample_size=key[0], base_n=key[1], design_effect=key[2],
                                           margin_of_error=key[3], confidence_level=key[4])
@@ -243,7 +258,7 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
     # The row stats keeps for a poll reported for several populations: the best-ranked population
     # (same rule as pollapp.stats.trend.prepare), so that the response describes the row used.
     rank = {p: i for i, p in enumerate(selection.population_preference)}
-    info = main.assign(_rank=[rank.get(str(p).lower(), len(rank)) for p in main["population"]])
+    info = main.assign(_rank=[rank.get(str(p).lower(), len(rank)) for p in main["population"].tolist()])
     info = info.sort_values(["poll_id", "_rank"], kind="stable").drop_duplicates("poll_id").set_index("poll_id")
     return _Loaded(frame, info, excluded, warnings)
 
@@ -352,16 +367,16 @@ HOUSE_COLUMNS = {
 def _poll_records(polls: Any, loaded: _Loaded) -> list[dict[str, Any]]:
     """Included polls: the stats columns joined with what the store says about each poll."""
     info = loaded.info
-    ids = polls["poll_id"].to_numpy()
-    frame = polls.copy()
-    for column, source in (("question_id", "question_id"), ("field_start_date", "field_start_date"),
-                           ("field_end_date", "field_end_date"), ("publication_date", "publication_date"),
-                           ("population", "population"), ("published_pct", "pct"), ("n", "n"),
-                           ("n_source", "n_source"), ("design_effect_used", "design_effect_used"),
-                           ("design_effect_source", "design_effect_source")):
-        frame[column] = info[source].reindex(ids).to_numpy()
+    pairs = [("question_id", "question_id"), ("field_start_date", "field_start_date"),
+             ("field_end_date", "field_end_date"), ("publication_date", "publication_date"),
+             ("population", "population"), ("published_pct", "pct"), ("n", "n"), ("n_source", "n_source"),
+             ("design_effect_used", "design_effect_used"), ("design_effect_source", "design_effect_source")]
     if "decided" in info.columns:
-        frame["decided"] = info["decided"].reindex(ids).to_numpy()
+        pairs.append(("decided", "decided"))
+    joined = info[[source for _, source in pairs]].reindex(polls["poll_id"].to_numpy())  # one lookup, not one per column
+    frame = polls.copy()
+    for column, source in pairs:
+        frame[column] = joined[source].to_numpy()
     return frame_records(frame, INCLUDED_COLUMNS)
 
 

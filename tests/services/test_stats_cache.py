@@ -195,6 +195,25 @@ def test_service_cache_hit_does_not_refit(app, world, monkeypatch):
     assert cache.hits == 1 and len(cache) == 1
 
 
+@pytest.mark.parametrize("selected", [{"outcome": "approve"}, {"outcome": "approve", "decided_against": "disapprove"}])
+def test_an_uncached_version_and_the_statistics_read_the_series_once(app, world, monkeypatch, selected):
+    params = statistics.trend_params(method="kalman", min_polls=3, **selected)
+    with app.app_context():
+        two_reads = statistics.series_trend(db.session, SERIES, params)  # version, then the statistics' rows
+        fresh = LRUCache()
+        with monkeypatch.context() as m:  # from here on, any second read of the series fails
+            for name in ("series_outcome_rows", "series_points_stream"):
+                m.setattr(repository, name, lambda *a, **k: pytest.fail("the series was read twice"))
+            version = statistics.series_version(db.session, SERIES, cache=fresh, selection=params.selection)
+            one_read = statistics.series_trend(db.session, SERIES, params, cache=fresh, version=version)
+        cached = statistics.series_version(db.session, SERIES, cache=fresh, selection=params.selection)
+    assert version.rows is not None and version.digest == two_reads.data["data_version"]
+    assert {r[2] for r in version.rows} == {o for o in selected.values()}, "only the outcomes used are kept"
+    same = {k: v for k, v in one_read.data.items() if k != "computed_at"}
+    assert same == {k: v for k, v in two_reads.data.items() if k != "computed_at"}
+    assert cached.digest == version.digest and cached.rows is None, "a cached version reads nothing"
+
+
 def test_house_effects_service_refuses_one_pollster(app, world):
     params = statistics.house_params(outcome="approve", exclude_pollster=["alpha", "beta"], min_polls=2)
     with app.app_context(), pytest.raises(InsufficientData):

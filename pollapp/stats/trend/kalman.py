@@ -126,7 +126,9 @@ def _fit(model, fixed: Mapping | None, extra_variance: bool) -> tuple[np.ndarray
                 best, best_ll = start, ll
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res = model.fit(start_params=best, method="lbfgs", maxiter=500, disp=False, cov_type="none")
+        # low_memory: statsmodels would otherwise smooth at the fitted parameters and return that
+        # smoother, which the caller discards (it smooths once itself): one full smoothing pass wasted.
+        res = model.fit(start_params=best, method="lbfgs", maxiter=500, disp=False, cov_type="none", low_memory=True)
     converged = bool(res.mle_retvals.get("converged", False)) if res.mle_retvals else False
     info = {"fitted": True, "converged": converged, "warnings": [str(w.message) for w in caught]}
     return np.asarray(res.params), info
