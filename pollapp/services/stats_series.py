@@ -46,6 +46,7 @@ from pollapp.services.stats_inputs import (
     resolve_sample,
     stats_error,
 )
+from pollapp.services import trend_size
 from pollapp.services.stats_params import (
     HOUSE_PARAMETERS,
     SELECTION_PARAMETERS,
@@ -424,7 +425,10 @@ def series_trend(
         )
     included = _poll_records(result.included, loaded)
     excluded = _excluded_records(loaded, result.excluded)
-    warnings = [*loaded.warnings, *result.warnings]
+    n_included, n_excluded = len(included), len(excluded)
+    included, excluded, listed = trend_size.list_polls(included, excluded, params.polls)
+    step = trend_size.grid_step(len(result.grid), params.step_days)
+    warnings = [*loaded.warnings, *result.warnings, *listed]
     if result.house_effects is not None and len(result.house_effects) < 2:
         warnings.append("Only one pollster: no house effect can be estimated (shown as 0); the line is that "
                         "pollster's own level.")
@@ -434,11 +438,11 @@ def series_trend(
         "decided_against": selection.decided_against,
         "method": result.method,
         "band": result.band,
-        "parameters": _parameters(params, outcome, version),
+        "parameters": _parameters(params, outcome, version) | {"step_days": step},
         "settings": result.settings,
         "fitted_params": result.params,
-        "n_polls_included": len(included),
-        "n_polls_excluded": len(excluded),
+        "n_polls_included": n_included,
+        "n_polls_excluded": n_excluded,
         "warnings": warnings,
         "data_version": version.digest,
         "stats_version": STATS_VERSION,
@@ -446,7 +450,7 @@ def series_trend(
         "house_effects": _house_records(result.house_effects),
         "excluded": excluded,
         "included": included,
-        "grid": frame_records(result.grid, GRID_COLUMNS),
+        "grid": frame_records(trend_size.thin_grid(result.grid, step), GRID_COLUMNS),
     }
     body = _encode(payload)
     if cache is not None:
