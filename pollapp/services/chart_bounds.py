@@ -27,9 +27,10 @@ def _order(dot: dict[str, Any]) -> tuple[Any, Any]:
     return dot["date"], dot["poll_id"]
 
 
-def sample_dots(dots: list[dict[str, Any]], limit: int = MAX_CHART_DOTS) -> list[dict[str, Any]]:
-    """``dots`` when at most ``limit``; else the dots of polls at evenly spaced ranks by date (whole
-    polls: all of a poll's outcomes or none), at most ``limit`` dots."""
+def sample_dots(dots: list[dict[str, Any]], limit: int | None = None) -> list[dict[str, Any]]:
+    """``dots`` when at most ``limit`` (default MAX_CHART_DOTS); else the dots of polls at evenly spaced
+    ranks by date (whole polls: all of a poll's outcomes or none), at most ``limit`` dots."""
+    limit = MAX_CHART_DOTS if limit is None else limit
     if len(dots) <= limit:
         return dots
     polls = sorted({(d["date"], d["poll_id"]) for d in dots})
@@ -44,6 +45,8 @@ def sample_dots(dots: list[dict[str, Any]], limit: int = MAX_CHART_DOTS) -> list
     return chosen if len(chosen) <= limit else chosen[-limit:]
 
 
-def latest_rows(rows: list[dict[str, Any]], limit: int = MAX_TABLE_ROWS) -> list[dict[str, Any]]:
-    """The latest ``limit`` rows of a table sorted by date (``rows`` itself when it is short)."""
+def latest_rows(rows: list[dict[str, Any]], limit: int | None = None) -> list[dict[str, Any]]:
+    """The latest ``limit`` (default MAX_TABLE_ROWS) rows of a table sorted by date (``rows`` itself
+    when it is short)."""
+    limit = MAX_TABLE_ROWS if limit is None else limit
     return rows if len(rows) <= limit else rows[-limit:]
