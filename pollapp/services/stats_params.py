@@ -10,7 +10,7 @@ setting with ``method=kalman``, ``constraint=reference`` without a pollster) are
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pollapp.services.stats_inputs import (
@@ -138,6 +138,13 @@ class TrendParams:
     def as_dict(self) -> dict[str, Any]:
         return {"method": self.method, **self.selection.as_dict(), **dict(self.settings),
                 "step_days": self.step_days, "polls": self.polls}
+
+    def full(self) -> TrendParams:
+        """The same trend with every grid day and every poll (what is fitted and cached first)."""
+        return replace(self, step_days=1, polls="all")
+
+    def is_full(self) -> bool:
+        return self.step_days == 1 and self.polls == "all"
 
 
 def trend_params(method: str | None = None, step_days: int | None = None, polls: str | None = None,

@@ -403,6 +403,12 @@ def series_trend(
     key = result_key("trend", version, params)
     if cache is not None and (hit := cache.get(key)) is not None:
         return EncodedResult(hit, cached=True)
+    if not params.is_full():  # a smaller representation of the full result, which is fitted (or cached) once
+        full = series_trend(session, slug, params.full(), cache=cache, version=version)
+        body = _encode(trend_size.represent(full.data, params.step_days, params.polls))
+        if cache is not None:
+            cache.set(key, body)
+        return EncodedResult(body, cached=full.cached)
     from pollapp.stats.trend import fit_trend
 
     selection = params.selection
@@ -425,10 +431,7 @@ def series_trend(
         )
     included = _poll_records(result.included, loaded)
     excluded = _excluded_records(loaded, result.excluded)
-    n_included, n_excluded = len(included), len(excluded)
-    included, excluded, listed = trend_size.list_polls(included, excluded, params.polls)
-    step = trend_size.grid_step(len(result.grid), params.step_days)
-    warnings = [*loaded.warnings, *result.warnings, *listed]
+    warnings = [*loaded.warnings, *result.warnings]
     if result.house_effects is not None and len(result.house_effects) < 2:
         warnings.append("Only one pollster: no house effect can be estimated (shown as 0); the line is that "
                         "pollster's own level.")
@@ -438,11 +441,11 @@ def series_trend(
         "decided_against": selection.decided_against,
         "method": result.method,
         "band": result.band,
-        "parameters": _parameters(params, outcome, version) | {"step_days": step},
+        "parameters": _parameters(params, outcome, version),
         "settings": result.settings,
         "fitted_params": result.params,
-        "n_polls_included": n_included,
-        "n_polls_excluded": n_excluded,
+        "n_polls_included": len(included),
+        "n_polls_excluded": len(excluded),
         "warnings": warnings,
         "data_version": version.digest,
         "stats_version": STATS_VERSION,
@@ -450,7 +453,7 @@ def series_trend(
         "house_effects": _house_records(result.house_effects),
         "excluded": excluded,
         "included": included,
-        "grid": frame_records(trend_size.thin_grid(result.grid, step), GRID_COLUMNS),
+        "grid": frame_records(result.grid, GRID_COLUMNS),
     }
     body = _encode(payload)
     if cache is not None:

@@ -28,6 +28,22 @@ MAX_LISTED_POLLS = 100
 POLL_LISTS = ("auto", "all", "none")
 
 
+def represent(full: dict[str, Any], step_days: int | None, polls: str) -> dict[str, Any]:
+    """The trend response for ``step_days`` / ``polls`` made from the full one (every grid day, every
+    poll): the grid thinned, the lists cut, ``parameters`` saying what was used, a warning per cut."""
+    grid = full["grid"]
+    step = grid_step(len(grid), step_days)
+    included, excluded, warnings = list_polls(full["included"], full["excluded"], polls)
+    return {
+        **full,
+        "parameters": {**full["parameters"], "step_days": step, "polls": polls},
+        "warnings": [*full["warnings"], *warnings],
+        "included": included,
+        "excluded": excluded,
+        "grid": thin_rows(grid, step),
+    }
+
+
 def grid_step(n_days: int, step_days: int | None) -> int:
     """The step used: the one asked for, else the smallest keeping at most MAX_GRID_POINTS rows
     (the last day may add one row)."""
@@ -36,19 +52,16 @@ def grid_step(n_days: int, step_days: int | None) -> int:
     return max(1, math.ceil(n_days / MAX_GRID_POINTS))
 
 
-def thin_grid(grid: Any, step: int) -> Any:
-    """The rows of a daily ``grid`` (a DataFrame with a ``date`` column) every ``step`` days from its
-    first date, plus its last row; unchanged for ``step == 1``."""
-    import numpy as np
-    import pandas as pd
+def thin_rows(grid: list[dict[str, Any]], step: int) -> list[dict[str, Any]]:
+    """The rows of a daily ``grid`` (dicts with an ISO ``date``) every ``step`` days from its first
+    date, plus its last row; the same list for ``step == 1``."""
+    import datetime as dt
 
-    if step <= 1 or len(grid) == 0:
+    if step <= 1 or not grid:
         return grid
-    dates = pd.to_datetime(grid["date"]).to_numpy()
-    offset = (dates - dates[0]) // np.timedelta64(1, "D")
-    keep = (offset % step) == 0
-    keep[-1] = True
-    return grid.loc[keep].reset_index(drop=True)
+    first = dt.date.fromisoformat(grid[0]["date"])
+    kept = [row for row in grid[:-1] if (dt.date.fromisoformat(row["date"]) - first).days % step == 0]
+    return [*kept, grid[-1]]
 
 
 def list_polls(included: list[dict[str, Any]], excluded: list[dict[str, Any]], polls: str

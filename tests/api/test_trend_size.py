@@ -15,6 +15,8 @@ import re
 import pandas as pd
 import pytest
 
+import pollapp.stats.trend as stats_trend
+
 from pollapp.services import chart_bounds, trend_size
 from pollapp.services.trend_size import MAX_GRID_POINTS
 from stats_support import OFFSETS, SERIES, add_poll, build_world, create_pollsters, create_series
@@ -46,9 +48,17 @@ def _days(grid):
     return (dt.date.fromisoformat(grid[-1]["date"]) - dt.date.fromisoformat(grid[0]["date"])).days
 
 
-def test_long_series_default_is_bounded_and_every_detail_is_there_on_request(client, long_series):
-    full = _get(client, "?outcome=approve&step_days=1&polls=all")
+@pytest.fixture
+def fits(monkeypatch):
+    calls = []
+    real = stats_trend.fit_trend
+    monkeypatch.setattr(stats_trend, "fit_trend", lambda *a, **k: calls.append(1) or real(*a, **k))
+    return calls
+
+
+def test_long_series_default_is_bounded_and_every_detail_is_there_on_request(client, long_series, fits):
     default = _get(client, "?outcome=approve")
+    full = _get(client, "?outcome=approve&step_days=1&polls=all")
 
     # Full detail: the daily grid and every poll, as before the bounds.
     days = _days(full["grid"])
@@ -84,6 +94,7 @@ def test_long_series_default_is_bounded_and_every_detail_is_there_on_request(cli
     none = _get(client, "?outcome=approve&polls=none&step_days=30")
     assert none["included"] == [] and none["excluded"] == [] and none["n_polls_included"] == N_POLLS
     assert none["parameters"]["step_days"] == 30 and all(daily[g["date"]] == g for g in none["grid"])
+    assert len(fits) == 1, "every representation is made from one fit"
 
 
 def test_short_series_is_unchanged_by_the_bounds(client, auth):
