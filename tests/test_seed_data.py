@@ -7,6 +7,7 @@ read, and the per-test databases of the other modules are untouched.
 from __future__ import annotations
 
 import calendar
+import json
 import datetime as dt
 import re
 from collections.abc import Iterator
@@ -101,6 +102,23 @@ def test_putin_approval_is_measured_by_three_pollsters(seeded):
     body = seeded.client.get("/api/v1/series/russia-putin-approval").get_json()
     assert {"levada-center", "fom", "vtsiom"} <= set(body["pollsters"])
     assert body["poll_count"] >= 1300
+
+
+def test_embed_pages_stay_small_on_the_25_year_series_and_unchanged_on_the_short_ones(seeded):
+    """Putin approval (1,374 polls since 1999, 2,748 dots) is over the chart bounds: an even sample of
+    dots and the latest table rows, said on the page; the Ukraine-war series are under them. (The
+    rolling trend keeps the test fast; the bounds do not depend on the method.)"""
+    from pollapp.services import chart_bounds
+
+    page = seeded.client.get("/embed/series/russia-putin-approval?method=rolling").get_data(as_text=True)
+    spec = json.loads(page[page.index('id="chart-spec">') + len('id="chart-spec">'):page.rindex("</script>")])
+    assert len(page) < 300_000, "was 1 MB before the chart bounds"
+    assert 0.9 * chart_bounds.MAX_CHART_DOTS <= len(spec["datasets"]["polls"]) <= chart_bounds.MAX_CHART_DOTS
+    assert "evenly spread over time" in spec["datasets"]["source"][0]["lines"][0]
+    assert page.count("<tr><td>") == chart_bounds.MAX_TABLE_ROWS and "every poll (CSV)" in page
+    for slug in UKRAINE_WAR_SERIES:
+        page = seeded.client.get(f"/embed/series/{slug}?method=rolling").get_data(as_text=True)
+        assert "evenly spread" not in page and "every poll (CSV)" not in page
 
 
 def _kiis_december(seeded) -> dict:

@@ -43,7 +43,7 @@ blp = Blueprint(
     "statistics", __name__,
     description="Statistics with their uncertainty: intervals, leads, changes, trend lines, house effects.",
 )
-CSV_DESCRIPTION = "The trend grid as CSV (one row per day, the JSON grid's columns)."
+CSV_DESCRIPTION = "The trend grid as CSV (one row per grid date, see `step_days`; the JSON grid's columns)."
 HOUSE_CSV_DESCRIPTION = "The house effects as CSV (one row per pollster, the columns of the JSON `house_effects` items)."
 
 
@@ -75,7 +75,8 @@ class SeriesTrend(MethodView):
     @blp.alt_response(304, response="NOT_MODIFIED")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any], slug: str):
-        """Trend line of one outcome on a daily grid (JSON, or the grid as CSV with ``Accept: text/csv``)."""
+        """Trend line of one outcome (JSON, or the grid as CSV with ``Accept: text/csv``); see ``step_days``
+        and ``polls`` for how much of it a response carries."""
         fmt = "csv" if _prefers_csv() else "json"
         as_of = _instant(args)
         return _computed("trend", slug, statistics.trend_params(**args), statistics.series_trend, fmt, as_of=as_of)

@@ -125,12 +125,15 @@ class Client:
         return frames.with_attrs(frames.frame(items, frames.POINT_COLUMNS), {"series": slug, "total": total})
 
     def trend(self, slug: str, method: str = "kalman", **options: Any) -> pd.DataFrame:
-        """The trend line of one outcome of a series on a daily grid (``GET /series/{slug}/trend``).
+        """The trend line of one outcome of a series (``GET /series/{slug}/trend``).
         ``method``: kalman (default), lowess, weighted or rolling; ``options`` are the endpoint's
         (``outcome``, ``level``, ``start_date``, ``end_date``, ``as_of``, ``min_polls``, ``frac``,
-        ``window_days``, ...).
+        ``window_days``, ``step_days``, ``polls``, ...).
 
-        One row per day. Columns: ``date`` (datetime64), ``estimate_pct``, ``se_pct``,
+        One row per grid date: every day for a series spanning up to 500 days, else every
+        ``attrs["parameters"]["step_days"]`` days plus the last day (``step_days=1`` for every day;
+        the values at a date are the same). ``included`` lists at most 100 polls unless
+        ``polls="all"``. Columns: ``date`` (datetime64), ``estimate_pct``, ``se_pct``,
         ``lower_pct``, ``upper_pct`` (the band; NaN where the method has none), and for kalman
         ``filtered_estimate_pct``, ``filtered_se_pct``, ``filtered_lower_pct``,
         ``filtered_upper_pct`` (real-time estimates, no look-ahead). ``attrs``: ``band`` (what the

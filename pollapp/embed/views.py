@@ -31,7 +31,7 @@ from pollapp.services import series as series_service
 from pollapp.services.methodology import defaults as methodology_defaults
 
 bp = Blueprint("embed", __name__, template_folder="../templates", static_folder=None)
-PAGE_VERSION = "1"  # bump with the templates: part of every page ETag
+PAGE_VERSION = "2"  # bump with the templates: part of every page ETag
 OG_WIDTH, OG_HEIGHT = 1200, 630
 EMBED_EXTRA_HEIGHT = 70  # the summary line and the data-table toggle under the chart
 

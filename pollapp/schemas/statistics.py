@@ -18,6 +18,7 @@ from marshmallow import validate
 
 from pollapp.models import Population
 from pollapp.schemas.common import AS_OF_DESCRIPTION, CODE, SLUG, DayOrInstant, StrictSchema
+from pollapp.services.trend_size import MAX_GRID_POINTS, MAX_LISTED_POLLS, POLL_LISTS
 from pollapp.services.stats_inputs import (
     CHANGE_CI_METHODS,
     CHANGE_TEST_METHODS,
@@ -140,6 +141,16 @@ class TrendArgsSchema(SelectionArgsSchema):
     # rolling
     k = ma.fields.Integer(load_default=None, validate=validate.Range(min=1, max=100),
                          metadata={"description": "rolling: number of latest polls averaged (default 5)."})
+    # what the response carries (pollapp.services.trend_size): the statistics are the same either way
+    step_days = ma.fields.Integer(load_default=None, validate=validate.Range(min=1, max=3650), metadata={
+        "description": f"Days between grid rows: 1 for every day. Default: the smallest step keeping at most "
+                       f"{MAX_GRID_POINTS} rows (every day for a series spanning up to {MAX_GRID_POINTS} days); "
+                       "the grid's last day is always a row. Estimates at a date do not depend on the step. "
+                       "The step used is echoed in `parameters.step_days`."})
+    polls = _choice(POLL_LISTS, "auto", (
+        f"Which polls `included` and `excluded` list: auto (default: at most {MAX_LISTED_POLLS} each, the latest "
+        "included ones, with a warning when some are left out), all, or none. The counts `n_polls_included` "
+        "and `n_polls_excluded` are always complete."))
 
 
 class HouseEffectArgsSchema(SelectionArgsSchema):
@@ -335,7 +346,8 @@ class CompareSchema(_Ordered):
 
 
 class GridRowSchema(_Ordered):
-    """One day of the trend (percentage points, rounded to 4 decimals)."""
+    """One date of the trend grid (percentage points, rounded to 4 decimals): every day, or every
+    ``step_days`` days plus the last day."""
 
     date = ma.fields.Date()
     estimate_pct = ma.fields.Float(allow_none=True)
@@ -407,8 +419,9 @@ class _ComputedSchema(_Ordered):
 
 
 class TrendSchema(_ComputedSchema):
-    """A trend line on a daily grid, with the polls used and left out. Also as CSV (the grid):
-    ``Accept: text/csv`` or ``/trend.csv``."""
+    """A trend line, computed on a daily grid and reported every ``step_days`` days (by default at
+    most 500 rows), with the polls used and left out (by default at most 100 of each: ``polls``).
+    Also as CSV (the grid): ``Accept: text/csv`` or ``/trend.csv``."""
 
     band = ma.fields.String(metadata={"description": "What the band means, in plain words."})
     settings = ma.fields.Dict(metadata={"description": "The method's settings as used (e.g. house_method resolved)."})

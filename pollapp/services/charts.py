@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from pollapp import repository
 from pollapp.exceptions import InsufficientData, InvalidParameter, StatisticsUnavailable
+from pollapp.services import chart_bounds
 from pollapp.services import chart_i18n as i18n
 from pollapp.services import polls as poll_service
 from pollapp.services import series as series_service
@@ -44,7 +45,7 @@ from pollapp.services.stats_series import series_trend, series_version
 from pollapp.stats import STATS_VERSION
 
 #: Bump when the spec's shape or look changes: it is part of every chart ETag.
-CHART_VERSION = "1"
+CHART_VERSION = "2"
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 THEMES = ("light", "dark")
 DEFAULT_HEIGHT = 380
@@ -177,6 +178,8 @@ class SeriesChart:
     poll_count: int
     pollsters: list[str]
     notes: list[str] = field(default_factory=list)
+    table_total: int = 0  # rows before the table was cut to the latest (chart_bounds.MAX_TABLE_ROWS)
+    download_url: str = ""  # every poll of the series, for a table that was cut
 
 
 def series_chart(
@@ -236,25 +239,30 @@ def series_chart(
     poll_ids = {p["poll_id"] for p in polls}
     title = options.title or series.title
     methodology_url = f"{base_url}{METHODOLOGY_PATH}#trend"
+    drawn = chart_bounds.sample_dots(polls)
     source_lines = _source_lines(lang, pollster_names, len(poll_ids), options, band_level, methodology_url,
                                  has_band=any(r["lower"] is not None for r in trend_rows),
                                  no_trend_notes=notes if not trend_rows else [])
+    if len(drawn) < len(polls) and options.show_polls:
+        source_lines[0] += " · " + i18n.word(lang, "dots_sample", shown=i18n.number(lang, len({d["poll_id"] for d in drawn})),
+                                             total=i18n.number(lang, len(poll_ids)))
     summary = _series_summary(lang, title, labels, outcomes, latest, polls, pollster_names, len(poll_ids))
     spec = _series_spec(options, title=title, summary=summary, source_lines=source_lines,
-                        methodology_url=methodology_url, polls=polls, trend=trend_rows, latest=latest,
+                        methodology_url=methodology_url, polls=drawn, trend=trend_rows, latest=latest,
                         outcome_labels={o: labels[o] for o in outcomes}, band_level=band_level)
     for item in latest:
         item.pop("first", None)
+    ordered = sorted(polls, key=lambda p: (p["date"], p["poll_id"], p["outcome"]))
     table = [
         {**p, "outcome_label": labels[p["outcome"]], "mode_text": i18n.modes(lang, p["mode"].split(";") if p["mode"] else []),
          "value_text": i18n.pct(lang, p["pct"], 0 if p["pct"] == int(p["pct"]) else 1),
          "interval_text": (f"{i18n.number(lang, p['lower'])}–{i18n.pct(lang, p['upper'])}" if p["lower"] is not None
                            else i18n.word(lang, "not_reported")),
          "n_text": i18n.number(lang, p["n"]) if p["n"] else i18n.word(lang, "not_reported")}
-        for p in sorted(polls, key=lambda p: (p["date"], p["poll_id"], p["outcome"]))
+        for p in chart_bounds.latest_rows(ordered)
     ]
     return SeriesChart(slug, title, summary, source_lines, methodology_url, spec, latest, table,
-                       len(poll_ids), pollster_names, notes)
+                       len(poll_ids), pollster_names, notes, len(ordered), f"{base_url}/api/v1/series/{slug}/data.csv")
 
 
 def _round(value: float | None, digits: int = 2) -> float | None:

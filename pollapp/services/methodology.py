@@ -11,6 +11,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from pollapp.services import chart_bounds, trend_size
 from pollapp.services.stats_inputs import DEFAULT_N
 from pollapp.stats import change, house_effects, intervals
 from pollapp.stats.trend import TrendOptions
@@ -40,4 +41,7 @@ def defaults() -> dict[str, Any]:
         "rolling": _defaults(rolling.rolling_trend),
         "house_effects": _defaults(house_effects.house_effects),
         "population_preference": list(options.population_preference),
+        "max_grid_points": trend_size.MAX_GRID_POINTS,
+        "max_listed_polls": trend_size.MAX_LISTED_POLLS,
+        "max_chart_dots": chart_bounds.MAX_CHART_DOTS,
     }

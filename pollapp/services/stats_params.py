@@ -10,7 +10,7 @@ setting with ``method=kalman``, ``constraint=reference`` without a pollster) are
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pollapp.services.stats_inputs import (
@@ -24,6 +24,7 @@ from pollapp.services.stats_inputs import (
     enum_value,
     invalid,
 )
+from pollapp.services.trend_size import POLL_LISTS
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -122,7 +123,7 @@ TREND_SETTINGS: dict[str, dict[str, Any]] = {
     "rolling": {"k": 5, "window_days": 30},
 }
 TREND_SETTING_NAMES = tuple(dict.fromkeys(name for s in TREND_SETTINGS.values() for name in s))
-TREND_PARAMETERS = ("method", *SELECTION_PARAMETERS, *TREND_SETTING_NAMES)
+TREND_PARAMETERS = ("method", *SELECTION_PARAMETERS, *TREND_SETTING_NAMES, "step_days", "polls")
 
 
 @dataclass(frozen=True)
@@ -130,14 +131,31 @@ class TrendParams:
     selection: Selection
     method: str
     settings: tuple[tuple[str, Any], ...]
+    # What the response carries (pollapp.services.trend_size): grid step (None: automatic) and poll lists.
+    step_days: int | None = None
+    polls: str = "auto"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"method": self.method, **self.selection.as_dict(), **dict(self.settings)}
+        return {"method": self.method, **self.selection.as_dict(), **dict(self.settings),
+                "step_days": self.step_days, "polls": self.polls}
+
+    def full(self) -> TrendParams:
+        """The same trend with every grid day and every poll (what is fitted and cached first)."""
+        return replace(self, step_days=1, polls="all")
+
+    def is_full(self) -> bool:
+        return self.step_days == 1 and self.polls == "all"
 
 
-def trend_params(method: str | None = None, **args: Any) -> TrendParams:
+def trend_params(method: str | None = None, step_days: int | None = None, polls: str | None = None,
+                 **args: Any) -> TrendParams:
     """Normalise trend arguments: defaults filled, settings of another method refused (422)."""
     method = method or "kalman"
+    polls = polls or "auto"
+    if polls not in POLL_LISTS:
+        raise invalid("polls", f"polls must be one of {', '.join(POLL_LISTS)}.")
+    if step_days is not None and int(step_days) < 1:
+        raise invalid("step_days", "step_days must be at least 1 (1: every day).")
     if method not in TREND_METHODS:
         raise invalid("method", f"method must be one of {', '.join(TREND_METHODS)}.")
     given = {name: args.pop(name) for name in list(args) if name in TREND_SETTING_NAMES}
@@ -154,7 +172,8 @@ def trend_params(method: str | None = None, **args: Any) -> TrendParams:
         if settings["house_method"] not in TREND_HOUSE_METHODS:
             raise invalid("house_method", f"house_method must be one of {', '.join(TREND_HOUSE_METHODS)}.")
         _check_reference(settings["house_effects"], settings["reference_pollster"], "house_effects")
-    return TrendParams(selection, method, tuple(settings.items()))
+    return TrendParams(selection, method, tuple(settings.items()), None if step_days is None else int(step_days),
+                       polls)
 
 
 @dataclass(frozen=True)

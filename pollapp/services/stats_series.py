@@ -46,6 +46,7 @@ from pollapp.services.stats_inputs import (
     resolve_sample,
     stats_error,
 )
+from pollapp.services import trend_size
 from pollapp.services.stats_params import (
     HOUSE_PARAMETERS,
     SELECTION_PARAMETERS,
@@ -417,6 +418,12 @@ def series_trend(
     key = result_key("trend", version, params)
     if cache is not None and (hit := cache.get(key)) is not None:
         return EncodedResult(hit, cached=True)
+    if not params.is_full():  # a smaller representation of the full result, which is fitted (or cached) once
+        full = series_trend(session, slug, params.full(), cache=cache, version=version)
+        body = _encode(trend_size.represent(full.data, params.step_days, params.polls))
+        if cache is not None:
+            cache.set(key, body)
+        return EncodedResult(body, cached=full.cached)
     from pollapp.stats.trend import fit_trend
 
     selection = params.selection

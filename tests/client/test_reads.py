@@ -77,7 +77,7 @@ def test_points_as_of_an_instant_before_the_load_is_an_empty_frame_with_the_same
 
 
 def test_trend_is_a_daily_grid_with_its_band_and_the_polls_used(api):
-    trend = api.trend(CONCESSIONS, outcome="ready")
+    trend = api.trend(CONCESSIONS, outcome="ready", step_days=1)
 
     assert trend.attrs["method"] == "kalman" and trend.attrs["n_polls_included"] == 11
     assert "95% interval" in trend.attrs["band"]
@@ -88,6 +88,15 @@ def test_trend_is_a_daily_grid_with_its_band_and_the_polls_used(api):
     used = included_polls(trend)
     assert len(used) == 11 and set(used.poll_id) == set(api.points(CONCESSIONS).poll_id)
     assert used.dtypes["mid_date"] == "datetime64[ns]" and used.dtypes["n_eff"] == "float64"
+
+
+def test_trend_by_default_reports_fewer_dates_with_the_same_values(api):
+    daily = api.trend(CONCESSIONS, outcome="ready", step_days=1).set_index("date")
+    default = api.trend(CONCESSIONS, outcome="ready").set_index("date")
+
+    step = default.attrs["parameters"]["step_days"]
+    assert step > 1 and len(default) <= 501 and default.index[-1] == daily.index[-1]  # 1,046 days: over 500
+    pd.testing.assert_frame_equal(default, daily.loc[default.index], check_freq=False)
 
 
 def test_trend_passes_method_and_options(api):

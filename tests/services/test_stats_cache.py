@@ -192,7 +192,7 @@ def test_service_cache_hit_does_not_refit(app, world, monkeypatch):
     assert (first.cached, second.cached, uncached.cached) == (False, True, False)
     assert second.body == first.body and len(calls) == 2
     assert first.data["method"] == "lowess" and first.data["parameters"]["frac"] == 0.8
-    assert cache.hits == 1 and len(cache) == 1
+    assert cache.hits == 1 and len(cache) == 2  # the full result (every day, every poll) and the default one
 
 
 @pytest.mark.parametrize("selected", [{"outcome": "approve"}, {"outcome": "approve", "decided_against": "disapprove"}])
