@@ -11,7 +11,7 @@ a per-process LRU in front of a Redis shared by every worker and instance can ne
 Entries are the representation only (status 200, body, the headers the view set): per-request headers
 (rate limits, CORS, security headers) are added on every hit by the app's ``after_request`` hooks.
 A text body of 1 KB or more also gets a gzip variant, compressed once when the entry is made (JSON and
-HTML compress 9-35x here, and a hit then copies a tenth of the bytes); the entry's size, in the LRU's
+HTML compress 12-36x here, and a hit then copies a tenth of the bytes); the entry's size, in the LRU's
 byte bound and against ``max_entry_bytes``, counts every variant it holds.
 
 Redis is optional (``REDIS_URL``) and never a dependency of correctness: any Redis error is logged
