@@ -20,8 +20,8 @@ Compression: a text body of 1 KB or more is stored with a gzip variant, compress
 is made; a request whose ``Accept-Encoding`` allows gzip (every browser and CDN) gets it with
 ``Content-Encoding: gzip`` and its own strong ETag (``"<tag>-gzip"``), and ``If-None-Match`` with
 either ETag is answered 304. Every response of these views says ``Vary: Accept-Encoding``. When the
-entry bound only holds the gzip variant (the multi-megabyte trend and embed page of the large set),
-only that is stored, and a request without gzip is computed as before. Responses that are not cached
+entry bound holds the gzip variant but not both (a body of tens of megabytes), only the gzip variant
+is stored, and a request without gzip is computed as before. Responses that are not cached
 (``RESPONSE_CACHE=0``, the views in :data:`NOT_CACHED`) are not compressed: per request, gzip of a
 6-10 MB body costs 85-140 ms of CPU (level 6; 33 ms at level 1), more than serving the identity bytes
 on a local network; compressing those is a front proxy's or CDN's job. The per-request
@@ -29,8 +29,8 @@ headers (rate limits, CORS, security headers) are added by the ``after_request``
 misses, and the rate limit is counted (its ``before_request`` runs before any view).
 
 Configuration (``POLLAPP_*`` in the environment): ``RESPONSE_CACHE`` (on; ``0``/``false``/``off``
-disables it, e.g. to measure uncached pages), ``RESPONSE_CACHE_MAX_BYTES`` (per-process LRU, 64 MB),
-``RESPONSE_CACHE_MAX_ENTRIES`` (4096), ``RESPONSE_CACHE_MAX_ENTRY_BYTES`` (4 MB),
+disables it, e.g. to measure uncached pages), ``RESPONSE_CACHE_MAX_BYTES`` (per-process LRU, 256 MB; every variant counted),
+``RESPONSE_CACHE_MAX_ENTRIES`` (4096), ``RESPONSE_CACHE_MAX_ENTRY_BYTES`` (16 MB),
 ``RESPONSE_CACHE_TTL`` (seconds an entry lives in Redis, 3600). ``REDIS_URL`` adds Redis behind the LRU.
 """
 
