@@ -21,7 +21,7 @@ schema of its own (``--pg-schema``, default ``bench_http_large``; filled once, r
 the large fill). On PostgreSQL the target is p99 < 50 ms at 32 connections for every cached read.
 ``--quick``: SQLite small, 3-second runs, for iterating.
 
-Writes ``bench/results/http.md`` and ``http.json``.
+Writes ``bench/results/http.md`` and ``http.json`` (``http_gzip.*`` with ``--accept-encoding gzip``).
 """
 
 from __future__ import annotations
@@ -64,13 +64,13 @@ LABELS = {
 }  # fmt: skip
 
 
-def warm(port: int, path: str, seconds: float) -> None:
+def warm(port: int, path: str, seconds: float, headers: dict[str, str]) -> None:
     """Until every worker has answered ``path`` (the first answer may take seconds: a trend fit), then
     a short wrk run whose numbers are dropped."""
     failures: list[str] = []
 
     def one() -> None:
-        status, _, body = get(port, path, timeout=900)
+        status, _, body = get(port, path, timeout=900, headers=headers)
         if status != 200:
             failures.append(f"{path}: {status} {body[:300]!r}")
 
@@ -81,12 +81,12 @@ def warm(port: int, path: str, seconds: float) -> None:
         t.join()
     if failures:
         raise RuntimeError(failures[0])
-    wrk(port, path, seconds, connections=8)
+    wrk(port, path, seconds, connections=8, headers=headers)
 
 
-def measure(port: int, path: str, seconds: float, warmup: float) -> dict[str, Any]:
-    warm(port, path, warmup)
-    result = wrk(port, path, seconds)
+def measure(port: int, path: str, seconds: float, warmup: float, headers: dict[str, str]) -> dict[str, Any]:
+    warm(port, path, warmup, headers)
+    result = wrk(port, path, seconds, headers=headers)
     result["bytes_per_response"] = round(result["bytes_read"] / max(result["requests"], 1))
     print(f"    {path}: {result['req_per_s']:.0f} req/s, p50 {result.get('p50_ms')} ms, p99 {result.get('p99_ms')} ms",
           flush=True)  # fmt: skip
@@ -94,7 +94,8 @@ def measure(port: int, path: str, seconds: float, warmup: float) -> dict[str, An
 
 
 def run_dataset(
-    label: str, database_url: str, seconds: float, warmup: float, only: frozenset[str] = frozenset(LABELS)
+    label: str, database_url: str, seconds: float, warmup: float, headers: dict[str, str],
+    only: frozenset[str] = frozenset(LABELS),
 ) -> dict[str, Any]:
     print(f"== {label}", flush=True)
     app_env = {"DATABASE_URL": database_url, **LIMITS}
@@ -102,11 +103,11 @@ def run_dataset(
     cases: dict[str, dict[str, Any]] = {name: {"path": path} for name, path in cached.items()}
     if "list_uncached" in only:
         cases["list_uncached"] = {"path": LIST}
-    bodies: dict[str, tuple[bytes, str]] = {}
+    bodies: dict[str, tuple[bytes, str, str | None]] = {}
     if cached:
-        _run_cached(cases, cached, bodies, app_env, seconds, warmup)
+        _run_cached(cases, cached, bodies, app_env, seconds, warmup, headers)
     if "list_uncached" in only:
-        _run_list_uncached(cases["list_uncached"], database_url, app_env, seconds, warmup)
+        _run_list_uncached(cases["list_uncached"], database_url, app_env, seconds, warmup, headers)
     for name, case in cases.items():
         case["ratio"] = round(case["app"]["req_per_s"] / max(case["baseline"]["req_per_s"], 1e-9), 3)
         case["target"] = TARGETS.get(name)
@@ -114,37 +115,42 @@ def run_dataset(
     return cases
 
 
-def _run_cached(cases: dict[str, dict[str, Any]], cached: dict[str, str], bodies: dict[str, tuple[bytes, str]],
-                app_env: dict[str, str], seconds: float, warmup: float) -> None:
+def _run_cached(cases: dict[str, dict[str, Any]], cached: dict[str, str],
+                bodies: dict[str, tuple[bytes, str, str | None]], app_env: dict[str, str], seconds: float,
+                warmup: float, headers: dict[str, str]) -> None:
     with gunicorn("wsgi:app", app_env) as port:
         for name, path in cached.items():
             first = time.perf_counter()
-            status, headers, body = get(port, path, timeout=900)
+            status, answered, body = get(port, path, timeout=900, headers=headers)
             if status != 200:
                 raise RuntimeError(f"{path}: {status} {body[:300]!r}")
             cases[name]["first_request_s"] = round(time.perf_counter() - first, 2)
             cases[name]["body_bytes"] = len(body)
-            bodies[name] = (body, headers["content-type"])
-            cases[name]["app"] = measure(port, path, seconds, warmup)
+            cases[name]["content_encoding"] = answered.get("content-encoding")
+            bodies[name] = (body, answered["content-type"], answered.get("content-encoding"))
+            cases[name]["app"] = measure(port, path, seconds, warmup, headers)
     with tempfile.TemporaryDirectory() as tmp:
-        for name, (body, content_type) in bodies.items():
+        for name, (body, content_type, encoding) in bodies.items():
             (Path(tmp) / f"{name}.body").write_bytes(body)
             (Path(tmp) / f"{name}.type").write_text(content_type)
+            if encoding:
+                (Path(tmp) / f"{name}.encoding").write_text(encoding)
         with gunicorn("ceiling_app:app", {"CEILING_DIR": tmp}) as port:
             for name in cached:
-                cases[name]["baseline"] = measure(port, f"/c/{name}", seconds, warmup)
+                cases[name]["baseline"] = measure(port, f"/c/{name}", seconds, warmup, headers)
                 cases[name]["baseline_name"] = "ceiling (bench/ceiling_app.py, same bytes)"
 
 
 def _run_list_uncached(case: dict[str, Any], database_url: str, app_env: dict[str, str], seconds: float,
-                       warmup: float) -> None:
+                       warmup: float, headers: dict[str, str]) -> None:
     with gunicorn("wsgi:app", {**app_env, "POLLAPP_RESPONSE_CACHE": "0"}) as port:
-        body = get(port, LIST)[2]
+        _, answered, body = get(port, LIST, headers=headers)
         case["body_bytes"] = len(body)
-        case["app"] = measure(port, LIST, seconds, warmup)
+        case["content_encoding"] = answered.get("content-encoding")
+        case["app"] = measure(port, LIST, seconds, warmup, headers)
     with gunicorn("baseline_list_app:app", {"DATABASE_URL": database_url}) as port:
-        case["baseline_same_bytes"] = get(port, "/polls?limit=200")[2] == body
-        case["baseline"] = measure(port, "/polls?limit=200", seconds, warmup)
+        case["baseline_same_bytes"] = get(port, "/polls?limit=200", headers=headers)[2] == body
+        case["baseline"] = measure(port, "/polls?limit=200", seconds, warmup, headers)
         case["baseline_name"] = "bare Flask + SQLAlchemy Core + orjson (bench/baseline_list_app.py)"
 
 
@@ -183,10 +189,19 @@ def _holds(url: str, n_polls: int) -> bool:
         engine.dispose()
 
 
+def _coding(case: dict[str, Any]) -> str:
+    return f" ({case['content_encoding']})" if case.get("content_encoding") else ""
+
+
+def result_name(encoding: str) -> str:
+    return "http" if encoding == "identity" else f"http_{encoding}"
+
+
 def write(results: dict[str, Any], settings: dict[str, Any]) -> None:
     out = HERE / "results"
     out.mkdir(exist_ok=True)
-    (out / "http.json").write_text(json.dumps({"machine": machine_line(), "settings": settings, "datasets": results}, indent=2) + "\n")
+    stem = result_name(settings["accept_encoding"])
+    (out / f"{stem}.json").write_text(json.dumps({"machine": machine_line(), "settings": settings, "datasets": results}, indent=2) + "\n")
     lines = [
         "# HTTP benchmark (`bench/bench_http.py`, SYNTHETIC data from `bench/fill.py`)",
         "",
@@ -197,6 +212,12 @@ def write(results: dict[str, Any], settings: dict[str, Any]) -> None:
         "(every worker has answered once). Rate limiter ON with its limits raised "
         f"({', '.join(f'`{k}={v}`' for k, v in LIMITS.items())}) so that no request is refused: its cost is measured. "
         "The uncached list runs with `POLLAPP_RESPONSE_CACHE=0`.",
+        "",
+        (f"Requests send `Accept-Encoding: {settings['accept_encoding']}` (`--accept-encoding {settings['accept_encoding']}`): "
+         "body bytes are the bytes on the wire, which the ceiling serves as the app sent them (same Content-Encoding); "
+         "the uncompressed run is `http.md`."
+         if settings["accept_encoding"] != "identity" else
+         "Requests send no Accept-Encoding (identity bodies); the run with `Accept-Encoding: gzip` is `http_gzip.md`."),
         "",
     ]
     for label, cases in results.items():
@@ -216,10 +237,10 @@ def write(results: dict[str, Any], settings: dict[str, Any]) -> None:
                 f"| {LABELS[name]} | {c['app']['req_per_s']:.0f} | {c['baseline']['req_per_s']:.0f} | {c['ratio']:.2f} |"
                 f" {'-' if target is None else f'>= {target:.2f}'}{verdict} | {c['app'].get('p50_ms') if completed else '-'} | {p99} |"
                 + (p99_cell if pg else "")
-                + f" {c['baseline'].get('p99_ms')} | {c['errors']} | {c['body_bytes']:,} | {c.get('first_request_s', '-')} |"
+                + f" {c['baseline'].get('p99_ms')} | {c['errors']} | {c['body_bytes']:,}{_coding(c)} | {c.get('first_request_s', '-')} |"
             )
         lines += ["", "Baselines: " + "; ".join(sorted({c['baseline_name'] for c in cases.values()})) + ".", ""]
-    (out / "http.md").write_text("\n".join(lines))
+    (out / f"{stem}.md").write_text("\n".join(lines))
 
 
 def main() -> None:
@@ -231,7 +252,10 @@ def main() -> None:
     parser.add_argument("--refill", action="store_true", help="rebuild the datasets even when they exist")
     parser.add_argument("--sqlite-db", type=Path, help="SQLite file of the dataset (filled when it does not hold it)")
     parser.add_argument("--cases", help=f"comma-separated subset of {','.join(LABELS)}: printed, results not written")
+    parser.add_argument("--accept-encoding", choices=("identity", "gzip"), default="identity",
+                        help="send Accept-Encoding: gzip with every request (results in http_gzip.*)")
     args = parser.parse_args()
+    headers = {} if args.accept_encoding == "identity" else {"Accept-Encoding": args.accept_encoding}
     only = frozenset(args.cases.split(",")) if args.cases else frozenset(LABELS)
     if not only <= set(LABELS):
         parser.error(f"unknown case in --cases: {', '.join(sorted(only - set(LABELS)))}")
@@ -241,11 +265,11 @@ def main() -> None:
     if args.only != "postgresql":
         size = "small" if args.quick else "medium"
         url = sqlite_dataset(size, reuse=not args.refill, path=args.sqlite_db)
-        results[f"SQLite, {size} ({SIZES[size]:,} polls)"] = run_dataset(f"SQLite {size}", url, seconds, warmup, only)
+        results[f"SQLite, {size} ({SIZES[size]:,} polls)"] = run_dataset(f"SQLite {size}", url, seconds, warmup, headers, only)
     if args.only != "sqlite" and not args.quick:
         base = os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG)
         url = postgres_dataset(base, args.pg_schema, args.refill)
-        results[f"PostgreSQL, large ({SIZES['large']:,} polls)"] = run_dataset("PostgreSQL large", url, seconds, warmup, only)
+        results[f"PostgreSQL, large ({SIZES['large']:,} polls)"] = run_dataset("PostgreSQL large", url, seconds, warmup, headers, only)
     if args.cases:  # a partial run: the table would lose the other cases
         for label, cases in results.items():
             for name, c in cases.items():
@@ -253,14 +277,15 @@ def main() -> None:
                       f"{c['baseline']['req_per_s']:.0f} req/s, ratio {c['ratio']:.2f}"
                       + (f", same bytes as the baseline: {c['baseline_same_bytes']}" if "baseline_same_bytes" in c else ""))
         return
-    previous = HERE / "results" / "http.json"
+    previous = HERE / "results" / f"{result_name(args.accept_encoding)}.json"
     if args.only and previous.exists():  # keep the other dataset's last results (marked with their settings)
         old = json.loads(previous.read_text())
         for label, cases in old.get("datasets", {}).items():
             if not label.lower().startswith(args.only[:6]):  # the other backend's, not an older size of this one
                 results.setdefault(label, cases)
-    write(results, {"seconds": seconds, "warmup_seconds": warmup, "quick": args.quick, "limits": LIMITS})
-    print((HERE / "results" / "http.md").read_text())
+    write(results, {"seconds": seconds, "warmup_seconds": warmup, "quick": args.quick, "limits": LIMITS,
+                    "accept_encoding": args.accept_encoding})
+    print((HERE / "results" / f"{result_name(args.accept_encoding)}.md").read_text())
 
 
 if __name__ == "__main__":

@@ -35,10 +35,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def get(port: int, path: str, timeout: float = 300) -> tuple[int, dict[str, str], bytes]:
+def get(port: int, path: str, timeout: float = 300, headers: Mapping[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """One GET; the body as sent (still compressed when ``headers`` asked for a coding)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request("GET", path)
+        conn.request("GET", path, headers=dict(headers or {}))
         response = conn.getresponse()
         return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
     finally:
@@ -116,9 +117,11 @@ def wrk_binary() -> str:
     return found
 
 
-def wrk(port: int, path: str, seconds: float, connections: int = WRK_CONNECTIONS) -> dict[str, float | int]:
-    """One ``wrk -t2 -c32 -d<seconds>s --latency`` run against 127.0.0.1."""
+def wrk(port: int, path: str, seconds: float, connections: int = WRK_CONNECTIONS,
+        headers: Mapping[str, str] | None = None) -> dict[str, float | int]:
+    """One ``wrk -t2 -c32 -d<seconds>s --latency`` run against 127.0.0.1 (``headers`` sent with each request)."""
+    extra = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
     command = [wrk_binary(), f"-t{WRK_THREADS}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
-               "--timeout", "60s", f"http://127.0.0.1:{port}{path}"]  # fmt: skip
+               "--timeout", "60s", *extra, f"http://127.0.0.1:{port}{path}"]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True)
     return parse_wrk(done.stdout)

@@ -14,13 +14,23 @@ What is stored (:mod:`pollapp.services.response_cache`): a 200's body and the he
 after the finalizers in ``app.extensions["pollapp.representation_finalizers"]`` (the API's ETag of the
 body and Cache-Control, :mod:`pollapp.api.caching`) have run, so a hit needs no hashing. Errors, 304s,
 streamed bodies and bodies over ``RESPONSE_CACHE_MAX_ENTRY_BYTES`` are never stored. On a hit an
-``If-None-Match`` matching the stored ETag is answered 304 from the stored headers. The per-request
+``If-None-Match`` matching the stored ETag is answered 304 from the stored headers.
+
+Compression: a text body of 1 KB or more is stored with a gzip variant, compressed once when the entry
+is made; a request whose ``Accept-Encoding`` allows gzip (every browser and CDN) gets it with
+``Content-Encoding: gzip`` and its own strong ETag (``"<tag>-gzip"``), and ``If-None-Match`` with
+either ETag is answered 304. Every response of these views says ``Vary: Accept-Encoding``. When the
+entry bound holds the gzip variant but not both (a body of tens of megabytes), only the gzip variant
+is stored, and a request without gzip is computed as before. Responses that are not cached
+(``RESPONSE_CACHE=0``, the views in :data:`NOT_CACHED`) are not compressed: per request, gzip of a
+6-10 MB body costs 85-140 ms of CPU (level 6; 33 ms at level 1), more than serving the identity bytes
+on a local network; compressing those is a front proxy's or CDN's job. The per-request
 headers (rate limits, CORS, security headers) are added by the ``after_request`` hooks on hits as on
 misses, and the rate limit is counted (its ``before_request`` runs before any view).
 
 Configuration (``POLLAPP_*`` in the environment): ``RESPONSE_CACHE`` (on; ``0``/``false``/``off``
-disables it, e.g. to measure uncached pages), ``RESPONSE_CACHE_MAX_BYTES`` (per-process LRU, 64 MB),
-``RESPONSE_CACHE_MAX_ENTRIES`` (4096), ``RESPONSE_CACHE_MAX_ENTRY_BYTES`` (4 MB),
+disables it, e.g. to measure uncached pages), ``RESPONSE_CACHE_MAX_BYTES`` (per-process LRU, 256 MB; every variant counted),
+``RESPONSE_CACHE_MAX_ENTRIES`` (4096), ``RESPONSE_CACHE_MAX_ENTRY_BYTES`` (16 MB),
 ``RESPONSE_CACHE_TTL`` (seconds an entry lives in Redis, 3600). ``REDIS_URL`` adds Redis behind the LRU.
 """
 
@@ -32,6 +42,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, request
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.http import quote_etag, unquote_etag
 
 from pollapp.extensions import db
 from pollapp.services import data_generation
@@ -41,6 +52,7 @@ from pollapp.services.cache import LRUCache
 EXTENSION = "pollapp.response_cache"
 FINALIZERS = "pollapp.representation_finalizers"
 OFF = frozenset({"0", "false", "off", "no"})
+GZIP_SUFFIX = "-gzip"  # of the gzip variant's ETag
 
 #: endpoint -> request headers the representation depends on (besides method, origin, path, query).
 CACHED: dict[str, tuple[str, ...]] = {
@@ -130,28 +142,49 @@ def cached(view: Callable[..., Any], vary: tuple[str, ...] = ()) -> Callable[...
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if request.method not in ("GET", "HEAD") or not enabled():
+        if request.method not in ("GET", "HEAD"):
             return view(*args, **kwargs)
+        if not enabled():
+            return _computed(view, args, kwargs)
         try:
             generation = data_generation.current(db.session())
         except SQLAlchemyError:  # the view meets the outage too, and answers it its own way
             db.session.rollback()
-            return view(*args, **kwargs)
+            return _computed(view, args, kwargs)
         if generation is None:
-            return view(*args, **kwargs)
+            return _computed(view, args, kwargs)
         name = store.key(generation, _request_parts(vary))
         cache = response_cache()
         entry = cache.get(name)
-        if entry is not None:
-            return _hit(entry)
-        response = current_app.make_response(view(*args, **kwargs))
+        gzip_ok = _accepts_gzip()
+        if entry is not None and (entry.body is not None or (gzip_ok and entry.gzip is not None)):
+            return _hit(entry, gzip_ok)
+        response = _computed(view, args, kwargs)  # its Vary is stored with the entry: hits carry it too
         if response.status_code == 200 and not response.direct_passthrough and not response.is_streamed:
             for finalize in current_app.extensions.get(FINALIZERS, ()):
                 finalize(response)
-            cache.set(name, store.Entry.of(response.get_data(), response.headers.items()))
+            if entry is None:  # else a gzip-only entry that this request does not accept: computed, as is
+                entry = store.Entry.of(response.get_data(), response.headers.items(),
+                                       compress_up_to=cache.max_entry_bytes * store.MAX_RATIO)
+                cache.set(name, entry)
+            response.pollapp_cached = True  # type: ignore[attr-defined]  (finalized: the API's validators skip it)
+            if gzip_ok and entry.gzip is not None:
+                response.set_data(entry.gzip)
+                _as_gzip(response)
+            return _conditional(response, entry, gzip_ok)
         return response
 
     return wrapper
+
+
+def _computed(view: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Response:
+    """The view's response, saying ``Vary: Accept-Encoding`` whether or not this one is compressed
+    (the same URL is, from the cache), so that no shared cache hands gzip to a client that did not
+    ask for it, or the reverse."""
+    response = current_app.make_response(view(*args, **kwargs))
+    if response.status_code in (200, 304):
+        response.vary.add("Accept-Encoding")
+    return response
 
 
 def _request_parts(vary: tuple[str, ...]) -> list[str]:
@@ -165,10 +198,48 @@ def _request_parts(vary: tuple[str, ...]) -> list[str]:
     return parts
 
 
-def _hit(entry: store.Entry) -> Response:
-    response = current_app.response_class(entry.body, status=200, headers=list(entry.headers))
+def _accepts_gzip() -> bool:
+    """Whether ``Accept-Encoding`` allows gzip (``gzip``, ``*``, with a quality above 0)."""
+    return "HTTP_ACCEPT_ENCODING" in request.environ and request.accept_encodings["gzip"] > 0
+
+
+def _as_gzip(response: Response) -> None:
+    """The headers of the gzip variant (its body is set already; Content-Length follows it): the
+    coding, and a strong ETag of its own (RFC 9110 8.8.3: ``"<identity tag>-gzip"``)."""
+    response.headers["Content-Encoding"] = "gzip"
+    etag = response.headers.get("ETag")
+    if etag:
+        response.headers["ETag"] = gzip_etag(etag)
+
+
+def gzip_etag(etag: str) -> str:
+    """The gzip variant's ETag header for the identity variant's ``etag`` header (weakness kept)."""
+    tag, weak = unquote_etag(etag)
+    return quote_etag(f"{tag}{GZIP_SUFFIX}", weak)
+
+
+def _conditional(response: Response, entry: store.Entry, gzip_ok: bool) -> Response:
+    """304 when ``If-None-Match`` names the identity ETag or, for a client that accepts gzip, the gzip
+    one (a cache may hold either variant); the 304 carries the ETag it matched, so the client knows
+    which of its stored responses is still current. Werkzeug drops Content-Encoding and the body."""
+    identity = entry.header("ETag")
+    if not request.if_none_match or not identity:
+        return response
+    # the served variant's first (``*`` matches it), then the identity one
+    candidates = (gzip_etag(identity), identity) if gzip_ok and entry.gzip is not None else (identity,)
+    for etag in candidates:
+        if request.if_none_match.contains_weak(unquote_etag(etag)[0]):  # also true for ``*``
+            response.headers["ETag"] = etag
+            return response.make_conditional(request)
+    return response
+
+
+def _hit(entry: store.Entry, gzip_ok: bool) -> Response:
+    """The stored representation: gzip when accepted and there is a variant, else identity."""
+    use_gzip = gzip_ok and entry.gzip is not None
+    response = current_app.response_class(entry.gzip if use_gzip else entry.body, status=200, headers=list(entry.headers))
+    if use_gzip:
+        _as_gzip(response)
     response.headers["X-Cache"] = "hit"
     response.pollapp_cached = True  # type: ignore[attr-defined]  (final: the API's validators skip it)
-    if request.if_none_match and entry.header("ETag"):
-        response = response.make_conditional(request)  # 304 with the stored ETag and Cache-Control
-    return response
+    return _conditional(response, entry, gzip_ok)
