@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask, Response, current_app, g, request
 from limits import RateLimitItem, parse_many
-from limits.storage import storage_from_string
+from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
@@ -121,6 +121,38 @@ SCOPE = "pollapp"  # the key parts Flask-Limiter used ("LIMITER/pollapp/<bucket>
 KEY_PREFIX = "pollapp"  # counters kept in a shared Redis carry over
 #: Seconds the store is left alone after an error (requests are served unlimited meanwhile).
 RETRY_AFTER_ERROR = 5.0
+
+
+class MemoryCounters(MemoryStorage):
+    """`limits`' in-process storage (``memory://``) without its timer thread.
+
+    ``MemoryStorage`` starts a thread every time a counter moves and its last 10 ms timer has ended,
+    to drop expired counters: under load that is a thread start every few requests, about as much
+    CPU as the rest of the limiter. A fixed window needs none of it (``get`` already drops an expired
+    counter when it is next read); the expired counters of clients that never come back are swept
+    here, on the request path, at most every :attr:`SWEEP_EVERY` seconds."""
+
+    SWEEP_EVERY = 60.0
+    _next_sweep = 0.0
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        now = time.time()
+        if now >= self._next_sweep:
+            self._next_sweep = now + self.SWEEP_EVERY
+            self.sweep(now)
+        self.get(key)  # a counter past its window starts again from zero
+        with self.locks[key]:
+            self.storage[key] += amount
+            if self.storage[key] == amount:
+                self.expirations[key] = now + expiry
+        return self.storage.get(key, 0)
+
+    def sweep(self, now: float) -> None:
+        for key, expires in list(self.expirations.items()):
+            if expires <= now:
+                self.storage.pop(key, None)
+                self.expirations.pop(key, None)
+                self.locks.pop(key, None)
 
 
 @dataclass
@@ -208,7 +240,9 @@ def register(app: Flask) -> None:
     app.after_request(_add_headers)
     if not app.config.get("RATELIMIT_ENABLED", True):
         return
-    storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"], **app.config.get("RATELIMIT_STORAGE_OPTIONS", {}))
+    uri = app.config["RATELIMIT_STORAGE_URI"]
+    options = app.config.get("RATELIMIT_STORAGE_OPTIONS", {})
+    storage = MemoryCounters(uri, **options) if uri == "memory://" else storage_from_string(uri, **options)
     app.extensions[EXTENSION] = RateLimiter(
         FixedWindowRateLimiter(storage),
         {name: tuple(sorted(parse_many(str(app.config[key])))) for name, key in LIMIT_KEYS.items()},

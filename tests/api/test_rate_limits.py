@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -162,3 +163,23 @@ def test_an_unreachable_counter_store_serves_unlimited_and_logs_once(limited, ca
     assert [r.status_code for r in answers] == [200, 200, 200]
     assert all("X-RateLimit-Remaining" not in r.headers for r in answers)
     assert len([r for r in caplog.records if "Rate-limit store failed" in r.getMessage()]) == 1
+
+
+def test_in_memory_counters_restart_after_their_window_and_expired_ones_are_swept(monkeypatch):
+    from pollapp.web.ratelimits import MemoryCounters
+
+    now = [1000.0]
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    counters = MemoryCounters("memory://")
+    counters.timer.cancel()
+    first_timer = counters.timer
+
+    assert [counters.incr("a", 60) for _ in range(3)] == [1, 2, 3]
+    assert counters.incr("b", 10) == 1
+    now[0] += 30  # b's window is over, a's is not
+    assert counters.get("a") == 3 and counters.get("b") == 0
+    assert counters.incr("b", 10) == 1  # a new window
+    now[0] += counters.SWEEP_EVERY  # every window is over: the next count sweeps the other keys
+    assert counters.incr("c", 60) == 1
+    assert set(counters.storage) == {"c"} and set(counters.expirations) == {"c"}
+    assert counters.timer is first_timer  # counting started no timer thread
