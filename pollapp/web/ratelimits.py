@@ -241,8 +241,7 @@ def register(app: Flask) -> None:
     if not app.config.get("RATELIMIT_ENABLED", True):
         return
     uri = app.config["RATELIMIT_STORAGE_URI"]
-    options = app.config.get("RATELIMIT_STORAGE_OPTIONS", {})
-    storage = MemoryCounters(uri, **options) if uri == "memory://" else storage_from_string(uri, **options)
+    storage = MemoryCounters(uri) if uri == "memory://" else storage_from_string(uri)
     app.extensions[EXTENSION] = RateLimiter(
         FixedWindowRateLimiter(storage),
         {name: tuple(sorted(parse_many(str(app.config[key])))) for name, key in LIMIT_KEYS.items()},
