@@ -28,7 +28,8 @@ from typing import Any
 
 
 DEFAULTS: dict[str, Any] = {
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SQLALCHEMY_ENGINE_OPTIONS": {},  # no pool_pre_ping: idle connections are pinged (pollapp.dbpool)
+    "DATABASE_PING_AFTER": 1.0,
     # flask-smorest / OpenAPI
     "API_TITLE": "pollapp API",
     "API_VERSION": "v1",

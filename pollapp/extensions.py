@@ -12,5 +12,5 @@ from pollapp.models import Base
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(compare_type=True, render_as_batch=True)
 
-# The HTTP edge's extensions (Flask-Limiter's ``limiter``, Flask-Cors' ``cors``) live with the code that
+# The HTTP edge's extensions (the rate limiter, Flask-Cors' ``cors``) live with the code that
 # configures them, in :mod:`pollapp.web`: every layer imports this module, and none may depend on the edge.

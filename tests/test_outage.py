@@ -1,6 +1,6 @@
 """A database outage: API reads answer 503 problem+json with Retry-After, /readyz says 503 and why,
 /healthz stays 200, newsroom pages show a friendly 503 page; when the database is back the SAME app
-answers 200 (``pool_pre_ping`` replaces dead connections), with no restart.
+answers 200 (dead pooled connections are replaced: pollapp.dbpool), with no restart.
 
 SQLite always: the database file's directory does not exist yet (unreachable), then it is created
 and migrated. PostgreSQL when ``TEST_DATABASE_URL`` names one (the CI's second pass): a database of

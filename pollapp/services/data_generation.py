@@ -45,7 +45,7 @@ def current(session: Session) -> int | None:
         session.flush()  # as a query's autoflush would: pending data changes set the flag
     value = session.info.get(_MEMO)
     if value is None:
-        value = session.info[_MEMO] = repository.data_generation(session)
+        value = session.info[_MEMO] = repository.committed_data_generation(session)
     return None if session.info.get(DATA_CHANGED) else value
 
 

@@ -13,9 +13,10 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from pollapp.web import cors, headers, proxy, ratelimits, response_cache
+    from pollapp.web import cors, headers, proxy, ratelimits, response_cache, sessions
 
     proxy.register(app)
+    sessions.register(app)
     ratelimits.register(app)
     cors.register(app)
     headers.register(app)

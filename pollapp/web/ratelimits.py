@@ -1,4 +1,4 @@
-"""Rate limits (Flask-Limiter): anonymous reads per client address, more with an API key, writes
+"""Rate limits (the `limits` library): anonymous reads per client address, more with an API key, writes
 and imports strict per key.
 
 Every request falls in one class, and each class has its own bucket and limit (config keys, also
@@ -16,21 +16,33 @@ import (POST imports)  the key, else address   ``LIMIT_IMPORTS`` (10/minute)
 Health checks, OPTIONS preflights, ``/static`` and the fingerprinted chart bundle are not limited: a
 load balancer or a page with ten embeds must never be throttled for them. Counters live in memory
 (per process) unless ``REDIS_URL`` is set, which several instances then share. If Redis fails,
-requests are served unlimited and the failure is logged (``swallow_errors``): an outage of the
-limiter's store must not become an outage of the site.
+requests are served unlimited and the failure is logged (once, then the store is left alone for
+:data:`RETRY_AFTER_ERROR` seconds): an outage of the limiter's store must not become an outage of the site.
+Requests that match no route (404, 405) are not counted, as before.
 
-One ``Limiter`` object exists per process (:mod:`pollapp.extensions`) and Flask-Limiter keeps its
-storage and switches on that object, so the last app bound in a process decides them: one app per
-process, as in production, or rebuild the app (tests) to change them.
+Why not Flask-Limiter: its per-request machinery (resolving the limits of the endpoint, blueprint and
+application on every request, building limit objects, parsing the limit strings) cost about 0.6 ms
+per request, more than a whole cached read (issue 7: a cache hit must reach 60% of a bare Flask app's
+throughput). Here the limit strings are parsed once per app, each request picks its class's limits
+from a dict, and the counting itself is the `limits` library's (the storage and fixed-window strategy
+Flask-Limiter used), with the same keys, so counters in a shared Redis carry over. The limiter lives
+in ``app.extensions["pollapp.ratelimits"]``: each app has its own storage.
 """
 
 from __future__ import annotations
 
-import http
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
 
 from flask import Flask, Response, current_app, g, request
-from flask_limiter import ApplicationLimit, Limiter
-from flask_limiter.constants import HeaderNames
+from limits import RateLimitItem, parse_many
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+from werkzeug.exceptions import TooManyRequests
+
+log = logging.getLogger(__name__)
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UNLIMITED_ENDPOINTS = frozenset({"embed.asset", "static"})
@@ -92,52 +104,145 @@ def current_limit() -> str:
 def unlimited() -> bool:
     return (
         request.method == "OPTIONS"
+        or request.endpoint is None
         or request.endpoint in UNLIMITED_ENDPOINTS
         or request.blueprint in UNLIMITED_BLUEPRINTS
     )
 
 
-def _message() -> str:
-    return "Too many requests. " + _DESCRIPTIONS[request_class()].format(limit=current_limit()) + (
+def _message(limit: str) -> str:
+    return "Too many requests. " + _DESCRIPTIONS[request_class()].format(limit=limit) + (
         " Retry after the number of seconds in Retry-After."
     )
 
 
-#: The one application-wide limit; its string, bucket and message depend on the request's class.
-APPLICATION_LIMITS = [
-    ApplicationLimit(limit_provider=current_limit, exempt_when=unlimited, error_message=_message, scope="pollapp")
-]
+EXTENSION = "pollapp.ratelimits"
+SCOPE = "pollapp"  # the key parts Flask-Limiter used ("LIMITER/pollapp/<bucket>/pollapp/<limit>"):
+KEY_PREFIX = "pollapp"  # counters kept in a shared Redis carry over
+#: Seconds the store is left alone after an error (requests are served unlimited meanwhile).
+RETRY_AFTER_ERROR = 5.0
 
 
-#: Flask-Limiter's Retry-After goes under this name first (see :func:`_retry_after_on_429_only`).
-LIMITER_RETRY_AFTER = "X-RateLimit-Retry-After"
+class MemoryCounters(MemoryStorage):
+    """`limits`' in-process storage (``memory://``) without its timer thread.
+
+    ``MemoryStorage`` starts a thread every time a counter moves and its last 10 ms timer has ended,
+    to drop expired counters: under load that is a thread start every few requests, about as much
+    CPU as the rest of the limiter. A fixed window needs none of it (``get`` already drops an expired
+    counter when it is next read); the expired counters of clients that never come back are swept
+    here, on the request path, at most every :attr:`SWEEP_EVERY` seconds."""
+
+    SWEEP_EVERY = 60.0
+    _next_sweep = 0.0
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        now = time.time()
+        if now >= self._next_sweep:
+            self._next_sweep = now + self.SWEEP_EVERY
+            self.sweep(now)
+        self.get(key)  # a counter past its window starts again from zero
+        with self.locks[key]:
+            self.storage[key] += amount
+            if self.storage[key] == amount:
+                self.expirations[key] = now + expiry
+        return self.storage.get(key, 0)
+
+    def sweep(self, now: float) -> None:
+        for key, expires in list(self.expirations.items()):
+            if expires <= now:
+                self.storage.pop(key, None)
+                self.expirations.pop(key, None)
+                self.locks.pop(key, None)
 
 
-def _retry_after_on_429_only(response: Response) -> Response:
-    """Flask-Limiter writes its Retry-After (the end of the window) on every limited response, and on
-    a 503 it would replace the database outage's own short one. It is written under
-    :data:`LIMITER_RETRY_AFTER` and becomes ``Retry-After`` on a 429 only (RFC 9110 gives it meaning
-    on 429 and 503), so a successful read never tells a client to back off."""
-    value = response.headers.pop(LIMITER_RETRY_AFTER, None)
-    if value is not None and response.status_code == http.HTTPStatus.TOO_MANY_REQUESTS:
-        response.headers["Retry-After"] = value
-    return response
+@dataclass
+class RateLimiter:
+    """One app's limits, parsed once (class -> items, shortest window first), and its counters."""
+
+    strategy: FixedWindowRateLimiter
+    limits: dict[str, tuple[RateLimitItem, ...]]
+    _down_until: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def check(self) -> None:
+        """Count this request in its class's bucket; raise a 429 when one of its limits is spent.
+        Store errors (Redis down) serve the request unlimited and are logged once per outage."""
+        g.pollapp_rate_limit = None  # (item, key parts, breached) once counted: for add_headers
+        if unlimited():
+            return
+        items = self.limits[request_class()]
+        if not items or time.monotonic() < self._down_until:
+            return
+        args = (KEY_PREFIX, bucket(), SCOPE)
+        try:
+            for item in items:
+                if not self.strategy.hit(item, *args):
+                    g.pollapp_rate_limit = (item, args, True)
+                    raise TooManyRequests(_message(current_limit()))
+            g.pollapp_rate_limit = (items[0], args, False)
+        except TooManyRequests:
+            raise
+        except Exception:  # noqa: BLE001 - any store failure: an outage of the limiter's store is not the site's
+            self._failed()
+
+    def add_headers(self, response: Response) -> Response:
+        """``X-RateLimit-*`` of the request's limit on every limited answer; ``Retry-After`` on a 429
+        only (RFC 9110 gives it meaning on 429 and 503: a successful read never tells a client to back
+        off, and a 503 keeps its own short one)."""
+        counted = g.get("pollapp_rate_limit")
+        if counted is None:
+            return response
+        item, args, breached = counted
+        try:
+            reset, remaining = self.strategy.get_window_stats(item, *args)
+        except Exception:  # noqa: BLE001 - as in check()
+            self._failed()
+            return response
+        reset_at = int(reset + 1)
+        headers = response.headers
+        headers["X-RateLimit-Limit"] = str(item.amount)
+        headers["X-RateLimit-Remaining"] = str(remaining)
+        headers["X-RateLimit-Reset"] = str(reset_at)
+        if breached:
+            headers["Retry-After"] = str(max(1, int(reset_at - time.time())))
+        return response
+
+    def _failed(self) -> None:
+        with self._lock:
+            if time.monotonic() >= self._down_until:
+                log.exception("Rate-limit store failed; serving unlimited for %.0f s", RETRY_AFTER_ERROR)
+            self._down_until = time.monotonic() + RETRY_AFTER_ERROR
 
 
-#: The process's one limiter (see the module docstring), bound to the app by :func:`register`.
-limiter = Limiter(
-    key_func=bucket,
-    application_limits=APPLICATION_LIMITS,
-    headers_enabled=True,
-    header_name_mapping={HeaderNames.RETRY_AFTER: LIMITER_RETRY_AFTER},
-    swallow_errors=True,
-    key_prefix="pollapp",
-)
+def _limiter() -> RateLimiter | None:
+    return current_app.extensions.get(EXTENSION)
+
+
+def _check() -> None:
+    limiter = _limiter()
+    if limiter is not None:
+        limiter.check()
+
+
+def _add_headers(response: Response) -> Response:
+    limiter = _limiter()
+    return response if limiter is None else limiter.add_headers(response)
 
 
 def register(app: Flask) -> None:
+    """Parse the limits once and attach the hooks. ``RATELIMIT_ENABLED`` false attaches nothing that
+    counts; ``RATELIMIT_STORAGE_URI`` (default ``REDIS_URL``, else ``memory://``) is any `limits`
+    storage URI."""
     if app.config.get("REDIS_URL") and not app.config.get("RATELIMIT_STORAGE_URI"):
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
-    app.after_request(_retry_after_on_429_only)  # registered first: runs after the limiter's
-    limiter.init_app(app)
+    app.before_request(_check)
+    app.after_request(_add_headers)
+    if not app.config.get("RATELIMIT_ENABLED", True):
+        return
+    uri = app.config["RATELIMIT_STORAGE_URI"]
+    storage = MemoryCounters(uri) if uri == "memory://" else storage_from_string(uri)
+    app.extensions[EXTENSION] = RateLimiter(
+        FixedWindowRateLimiter(storage),
+        {name: tuple(sorted(parse_many(str(app.config[key])))) for name, key in LIMIT_KEYS.items()},
+    )

@@ -8,6 +8,9 @@ limits, on the database the ``app`` fixture has just reset.
 
 from __future__ import annotations
 
+import logging
+import socket
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -145,3 +148,38 @@ def test_two_instances_share_their_counters_through_redis(limited):
     alone.get("/api/v1/pollsters")
     fresh = limited(LIMIT_ANONYMOUS_READS="3/minute").test_client()
     assert fresh.get("/api/v1/pollsters").headers["X-RateLimit-Remaining"] == "2"
+
+
+
+def test_an_unreachable_counter_store_serves_unlimited_and_logs_once(limited, caplog):
+    with socket.socket() as probe:  # a port nothing listens on: every Redis call is refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = limited(RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{port}/0", LIMIT_ANONYMOUS_READS="1/minute").test_client()
+
+    with caplog.at_level(logging.ERROR, logger="pollapp.web.ratelimits"):
+        answers = [client.get("/api/v1/pollsters") for _ in range(3)]
+
+    assert [r.status_code for r in answers] == [200, 200, 200]
+    assert all("X-RateLimit-Remaining" not in r.headers for r in answers)
+    assert len([r for r in caplog.records if "Rate-limit store failed" in r.getMessage()]) == 1
+
+
+def test_in_memory_counters_restart_after_their_window_and_expired_ones_are_swept(monkeypatch):
+    from pollapp.web.ratelimits import MemoryCounters
+
+    now = [1000.0]
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    counters = MemoryCounters("memory://")
+    counters.timer.cancel()
+    first_timer = counters.timer
+
+    assert [counters.incr("a", 60) for _ in range(3)] == [1, 2, 3]
+    assert counters.incr("b", 10) == 1
+    now[0] += 30  # b's window is over, a's is not
+    assert counters.get("a") == 3 and counters.get("b") == 0
+    assert counters.incr("b", 10) == 1  # a new window
+    now[0] += counters.SWEEP_EVERY  # every window is over: the next count sweeps the other keys
+    assert counters.incr("c", 60) == 1
+    assert set(counters.storage) == {"c"} and set(counters.expirations) == {"c"}
+    assert counters.timer is first_timer  # counting started no timer thread

@@ -11,7 +11,7 @@ import textwrap
 
 from packaging.requirements import Requirement
 
-SERVER_MODULES = ("flask", "flask_smorest", "flask_sqlalchemy", "flask_migrate", "flask_limiter", "flask_cors",
+SERVER_MODULES = ("flask", "flask_smorest", "flask_sqlalchemy", "flask_migrate", "limits", "flask_cors",
                   "werkzeug", "sqlalchemy", "alembic", "marshmallow", "webargs", "apispec", "statsmodels", "scipy",
                   "psycopg", "gunicorn", "orjson", "redis", "vl_convert", "openpyxl", "pyarrow")
 
