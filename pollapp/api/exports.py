@@ -120,4 +120,7 @@ class SeriesDataPackage(MethodView):
         body["resources"].append(dictionary.datapackage_resource())  # the codebook travels with the data
         response = current_app.response_class(current_app.json.dumps(body), mimetype="application/json")
         response.headers[data_version.HEADER] = body["version"]
+        if history_asof.is_settled(args["as_of"]):
+            # the rows it describes never change (the descriptor's `created` does: a cached copy is as good)
+            response.headers["Cache-Control"] = data_version.IMMUTABLE
         return response

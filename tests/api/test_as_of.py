@@ -147,6 +147,9 @@ def test_a_past_instant_is_immutable_and_conditional(client, auth, peace, monkey
     download = client.get(f"/api/v1/series/peace/data.csv?as_of={at(t1)}", buffered=True)
     assert "immutable" in download.headers["Cache-Control"]
     assert "immutable" not in client.get("/api/v1/series/peace/data.csv", buffered=True).headers["Cache-Control"]
+    package = client.get(f"/api/v1/series/peace/datapackage.json?as_of={at(t1)}")
+    assert "immutable" in package.headers["Cache-Control"]
+    assert "immutable" not in client.get("/api/v1/series/peace/datapackage.json").headers["Cache-Control"]
 
 
 def test_datapackage_as_of_cites_the_version_then(client, auth, peace):
