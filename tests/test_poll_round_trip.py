@@ -183,12 +183,13 @@ def served(source) -> Iterator[str]:
         yield url
 
 
-@pytest.mark.parametrize("slug", ["russia-putin-approval", "ukraine-territorial-concessions"])
-def test_frictionless_validates_the_served_data_package(served, slug):
+@pytest.mark.parametrize("slug, query", [("russia-putin-approval", ""), ("ukraine-territorial-concessions", ""),
+                                         ("ukraine-territorial-concessions", "?shape=wide")])
+def test_frictionless_validates_the_served_data_package(served, slug, query):
     import frictionless
 
-    report = frictionless.validate(f"{served}/api/v1/series/{slug}/datapackage.json")
+    report = frictionless.validate(f"{served}/api/v1/series/{slug}/datapackage.json{query}")
 
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:20]
-    data, codebook = report.tasks  # the long CSV and the inline data dictionary
+    data, codebook = report.tasks  # the CSV (long, or wide with ?shape=wide) and the inline data dictionary
     assert data.stats["rows"] > 0 and codebook.stats["rows"] > 100

@@ -41,14 +41,7 @@ def _download(slug: str, args: dict[str, Any], fmt: str) -> Response:
     etag = data_version.validator(version, as_of, key, data_version.definition_of(series))
     if request.if_none_match.contains(etag):
         return _validators(current_app.response_class(status=200), etag, version, as_of).make_conditional(request)
-    filters = PointFilters(
-        outcomes=args["outcome"],
-        pollsters=args["pollster"],
-        populations=[p.value for p in args["population"]],
-        field_date_from=args["field_date_from"],
-        field_date_to=args["field_date_to"],
-    )
-    table = exports.table(db.session, slug, filters, args["shape"], as_of=as_of)
+    table = exports.table(db.session, slug, _filters(args), args["shape"], as_of=as_of)
     writers: dict[str, Callable[[exports.Table], Any]] = {
         "csv": exports.delimited,
         "tsv": lambda t: exports.delimited(t, "\t"),
@@ -67,6 +60,16 @@ def _download(slug: str, args: dict[str, Any], fmt: str) -> Response:
     filename = exports.filename(slug, args["shape"], fmt)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return _validators(response, etag, version, as_of)
+
+
+def _filters(args: dict[str, Any]) -> PointFilters:
+    return PointFilters(
+        outcomes=args["outcome"],
+        pollsters=args["pollster"],
+        populations=[p.value for p in args["population"]],
+        field_date_from=args["field_date_from"],
+        field_date_to=args["field_date_to"],
+    )
 
 
 def _validators(response: Response, etag: str, version: str, as_of: Any = None) -> Response:
@@ -110,14 +113,20 @@ class SeriesDataPackage(MethodView):
     @blp.alt_response(400, response="BAD_REQUEST")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any], slug: str):
-        """Frictionless Data Package of the long CSV: Table Schema of every column (type, unit,
-        description), sources, rights, a citation and the data version (a content hash of the rows);
-        with ``as_of``, of the data as served at that instant (the resource path carries it). The
-        data dictionary of every field (``/docs/data``) is included as the inline resource
-        ``data-dictionary``."""
+        """Frictionless Data Package of `data.csv` with the same arguments (filters, `shape`, `as_of`):
+        Table Schema of every column of that shape (type, unit, description; in wide form one `pct`
+        column per outcome, described by its label) and its primary key, sources, rights, a citation
+        and the data version (a content hash of the series' rows); with `as_of`, of the data as
+        served at that instant. The resource path is the download with the same arguments. The data
+        dictionary of every field (`/docs/data`) is included as the inline resource
+        `data-dictionary`."""
         base_url = request.url_root.rstrip("/") + request.path.rsplit("/", 1)[0]
-        body = exports.datapackage(db.session, slug, base_url=base_url, as_of=args["as_of"])
+        body = exports.datapackage(db.session, slug, base_url=base_url, as_of=args["as_of"],
+                                   shape=args["shape"], filters=_filters(args))
         body["resources"].append(dictionary.datapackage_resource())  # the codebook travels with the data
         response = current_app.response_class(current_app.json.dumps(body), mimetype="application/json")
         response.headers[data_version.HEADER] = body["version"]
+        if history_asof.is_settled(args["as_of"]):
+            # the rows it describes never change (the descriptor's `created` does: a cached copy is as good)
+            response.headers["Cache-Control"] = data_version.IMMUTABLE
         return response

@@ -26,5 +26,6 @@ class ExportArgsSchema(StrictSchema):
     as_of = as_of_field()
 
 
-class DataPackageArgsSchema(StrictSchema):
-    as_of = as_of_field()
+class DataPackageArgsSchema(ExportArgsSchema):
+    """The arguments of the download the descriptor describes (filters, ``shape``, ``as_of``): its
+    resource path carries them and its Table Schema has the columns of that shape."""

@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import io
 import itertools
+import urllib.parse
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -92,6 +93,7 @@ FIELDS: tuple[Field, ...] = (
 _BY_NAME = {f.name: f for f in FIELDS}
 assert tuple(_BY_NAME) == repository.POINT_COLUMNS, "the catalogue must describe every point column"
 WIDE_KEYS = ("poll_id", "question_id")
+PRIMARY_KEYS = {"long": (*WIDE_KEYS, "outcome"), "wide": WIDE_KEYS}
 METHODOLOGY = tuple(n for n in repository.POINT_COLUMNS if n not in (*WIDE_KEYS, "outcome", "pct"))
 
 
@@ -233,36 +235,53 @@ def parquet_bytes(t: Table) -> bytes:
 
 
 def datapackage(
-    session: Session, slug: str, *, base_url: str = "", created: dt.datetime | None = None, as_of: dt.datetime | None = None
+    session: Session,
+    slug: str,
+    *,
+    base_url: str = "",
+    created: dt.datetime | None = None,
+    as_of: dt.datetime | None = None,
+    shape: str = "long",
+    filters: repository.PointFilters | None = None,
 ) -> dict[str, Any]:
-    """A Frictionless Data Package descriptor for the long CSV export of a series.
+    """A Frictionless Data Package descriptor for the CSV export of a series in ``shape``, with the
+    download's ``filters`` and ``as_of`` (the resource path carries them, so the descriptor names
+    exactly the file it describes).
+
+    ``version`` is the series' data version (of every row, as the downloads' ``Pollapp-Data-Version``
+    header), whatever the filters; ``sources`` credit the pollsters of the rows the file holds.
 
     No licence is invented for the figures: they are published poll results credited to their
     pollsters (``sources``); ``licenses`` is present only when one is known, which pollapp does not
     record yet, so it is omitted and ``rights`` says so."""
     series = get_series(session, slug)
+    fields = fields_for(series, shape)  # a clash of an outcome code with a column refuses wide here
+    filters = filters or repository.PointFilters()
+    filtered = filters != repository.PointFilters()
     hasher = Hasher()
     created = created or dt.datetime.now(dt.timezone.utc)
     as_of_text = as_of.isoformat().replace("+00:00", "Z") if as_of is not None else None
     sources: dict[tuple[str, str | None], dict[str, Any]] = {}
     for p in version_points(session, series, repository.PointFilters(), as_of):  # one streamed pass
         hasher.add(p)
-        key = (p["pollster_name"], p["source_url"])
-        if key not in sources:
-            source = {"title": p["pollster_name"]}
-            if p["source_url"]:
-                source["path"] = p["source_url"]
-            sources[key] = source
+        if not filtered:
+            _credit(sources, p)
+    if filtered:  # a second pass, over the rows of the filtered file only
+        for p in version_points(session, series, filters, as_of):
+            _credit(sources, p)
     version = hasher.hexdigest()
     pollsters = sorted({name for name, _ in sources})
     title = series.title
     csv_path = f"{base_url}/data.csv" if base_url else "data.csv"
-    if as_of_text:
-        csv_path += f"?as_of={as_of_text}"
+    query = _download_query(filters, shape, as_of_text)
+    if query:
+        csv_path += f"?{query}"
+    rows_are = "one row per poll question and outcome" if shape == "long" else (
+        "one row per poll question, one percent column per outcome")
     return {
         "name": _package_name(series.slug),
         "title": title,
-        "description": series.description or f"Poll results of the series '{title}', one row per poll question and outcome.",
+        "description": series.description or f"Poll results of the series '{title}', {rows_are}.",
         "version": version,
         "created": created.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "keywords": list(series.tags or []),
@@ -280,7 +299,7 @@ def datapackage(
         ),
         "resources": [
             {
-                "name": _package_name(f"{series.slug}-long"),
+                "name": _package_name(f"{series.slug}-{shape}"),
                 "path": csv_path,
                 "profile": "tabular-data-resource",
                 "format": "csv",
@@ -288,13 +307,38 @@ def datapackage(
                 "encoding": "utf-8",
                 "dialect": {"delimiter": ",", "header": True},
                 "schema": {
-                    "fields": [f.table_schema() for f in FIELDS],
+                    "fields": [f.table_schema() for f in fields],
                     "missingValues": [""],
-                    "primaryKey": ["poll_id", "question_id", "outcome"],
+                    "primaryKey": list(PRIMARY_KEYS[shape]),
                 },
             }
         ],
     }
+
+
+def _credit(sources: dict[tuple[str, str | None], dict[str, Any]], p: dict[str, Any]) -> None:
+    """Add the pollster (and the page it published on) of point row ``p`` to ``sources``."""
+    key = (p["pollster_name"], p["source_url"])
+    if key not in sources:
+        source = {"title": p["pollster_name"]}
+        if p["source_url"]:
+            source["path"] = p["source_url"]
+        sources[key] = source
+
+
+def _download_query(filters: repository.PointFilters, shape: str, as_of_text: str | None) -> str:
+    """The query string of the download a descriptor describes, parameters in the order the download
+    documents them; empty for the unfiltered long form as it is now (so its path is plain ``data.csv``)."""
+    pairs: list[tuple[str, str]] = [("outcome", v) for v in filters.outcomes]
+    pairs += [("pollster", v) for v in filters.pollsters]
+    pairs += [("population", v) for v in filters.populations]
+    pairs += [(name, getattr(filters, name).isoformat()) for name in ("field_date_from", "field_date_to")
+              if getattr(filters, name) is not None]
+    if shape != "long":
+        pairs.append(("shape", shape))
+    if as_of_text:
+        pairs.append(("as_of", as_of_text))
+    return urllib.parse.urlencode(pairs, safe=":", quote_via=urllib.parse.quote)
 
 
 def _package_name(slug: str) -> str:

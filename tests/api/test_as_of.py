@@ -147,6 +147,11 @@ def test_a_past_instant_is_immutable_and_conditional(client, auth, peace, monkey
     download = client.get(f"/api/v1/series/peace/data.csv?as_of={at(t1)}", buffered=True)
     assert "immutable" in download.headers["Cache-Control"]
     assert "immutable" not in client.get("/api/v1/series/peace/data.csv", buffered=True).headers["Cache-Control"]
+    package = client.get(f"/api/v1/series/peace/datapackage.json?as_of={at(t1)}")
+    assert "immutable" in package.headers["Cache-Control"]
+    assert "immutable" not in client.get("/api/v1/series/peace/datapackage.json").headers["Cache-Control"]
+    wide = client.get(f"/api/v1/series/peace/datapackage.json?shape=wide&as_of={at(t1)}")
+    assert "immutable" in wide.headers["Cache-Control"]
 
 
 def test_datapackage_as_of_cites_the_version_then(client, auth, peace):
@@ -163,6 +168,9 @@ def test_datapackage_as_of_cites_the_version_then(client, auth, peace):
     assert package["version"] == points.headers["Pollapp-Data-Version"] != current["version"]
     assert f"data version {package['version']}" in package["citation"]
     assert "as_of=" in package["resources"][0]["path"]
+    wide = client.get(f"/api/v1/series/peace/datapackage.json?shape=wide&as_of={at(t1)}").get_json()
+    assert wide["version"] == package["version"] and f"data version {package['version']}" in wide["citation"]
+    assert wide["resources"][0]["path"].endswith(f"/data.csv?shape=wide&as_of={t1.isoformat().replace('+00:00', 'Z')}")
 
 
 @pytest.mark.parametrize("value, fragment", [

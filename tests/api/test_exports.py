@@ -208,6 +208,67 @@ def test_datapackage_describes_every_column_of_the_csv(client, data):
     assert {f["name"]: f.get("unit") for f in fields}["pct"] == "percent"
 
 
+def test_wide_datapackage_describes_exactly_the_wide_csv(client, data):
+    """The release check found ``datapackage.json?shape=wide`` refused (422): the wide download had no
+    descriptor. It describes the wide file: its path, one field per column, its primary key."""
+    long = client.get(f"{URL}/peace-closer/datapackage.json")
+    response = client.get(f"{URL}/peace-closer/datapackage.json?shape=wide")
+
+    assert response.status_code == 200, response.get_json()
+    package = response.get_json()
+    resource, codebook = package["resources"]
+    assert codebook == long.get_json()["resources"][1]  # the data dictionary, as for long
+    assert resource["name"] == "peace-closer-wide"
+    assert resource["path"].endswith("/api/v1/series/peace-closer/data.csv?shape=wide")
+    wide = READERS["csv"](client.get(resource["path"].removeprefix("http://localhost")).get_data())  # the file
+    fields = resource["schema"]["fields"]
+    assert [f["name"] for f in fields] == list(wide.columns)
+    assert len(wide) == 2 and resource["schema"]["primaryKey"] == ["poll_id", "question_id"]
+    by_name = {f["name"]: f for f in fields}
+    for outcome in SERIES["outcomes"]:
+        field = by_name[outcome["code"]]
+        assert (field["type"], field["unit"]) == ("number", "percent")
+        assert f"'{outcome['label']}'" in field["description"]
+    long_fields = {f["name"]: f for f in long.get_json()["resources"][0]["schema"]["fields"]}
+    assert all(by_name[n] == long_fields[n] for n in by_name if n in long_fields)  # methodology as in long
+    assert package["version"] == long.get_json()["version"] == response.headers["Pollapp-Data-Version"]
+    assert package["version"] in package["citation"] and package["sources"] == long.get_json()["sources"]
+    assert response.headers["ETag"] and response.headers["Cache-Control"] == long.headers["Cache-Control"]
+
+
+def test_datapackage_path_carries_the_filters_of_the_file_it_describes(client, data):
+    query = "outcome=closer&pollster=rating&field_date_from=2025-01-01&shape=wide"
+    package = client.get(f"{URL}/peace-closer/datapackage.json?{query}").get_json()
+
+    resource = package["resources"][0]
+    assert resource["path"].endswith(f"/data.csv?{query}")
+    assert [f["name"] for f in resource["schema"]["fields"]] == list(
+        READERS["csv"](download(client, "csv", query).get_data()).columns)
+    assert [s["title"] for s in package["sources"]] == ["Synthetic Rating Group"]  # the pollsters of these rows
+    assert package["version"] == client.get(f"{URL}/peace-closer/datapackage.json").get_json()["version"]
+
+
+@pytest.mark.parametrize("query", ["shape=tall", "limit=5", "pollser=kiis"])
+def test_datapackage_refuses_what_the_download_refuses(client, data, query):
+    assert_problem(client.get(f"{URL}/peace-closer/datapackage.json?{query}"), 422)
+
+
+@pytest.mark.parametrize("shape", ["long", "wide"])
+def test_frictionless_validates_the_served_package_against_the_served_csv(app, data, shape):
+    """What a researcher runs: ``frictionless validate .../datapackage.json`` fetches the descriptor and
+    the CSV at the URL it names (types, missing cells, primary key). The synthetic wide file has an
+    empty cell (the second poll does not measure 'undecided')."""
+    import frictionless
+    from live_pollapp import served_in_thread
+
+    with served_in_thread(app, threaded=False) as url:
+        report = frictionless.validate(f"{url}{URL}/peace-closer/datapackage.json?shape={shape}")
+
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:20]
+    table, codebook = report.tasks
+    assert table.stats["rows"] == {"long": 5, "wide": 2}[shape] and codebook.stats["rows"] > 100
+
+
 def test_datapackage_version_changes_when_a_poll_is_edited(client, auth, data):
     before = client.get(f"{URL}/peace-closer/datapackage.json").get_json()["version"]
     assert client.get(f"{URL}/peace-closer/datapackage.json").get_json()["version"] == before
