@@ -30,6 +30,7 @@ def organisation_blueprint(
     class Collection(MethodView):
         @blp.arguments(OrganisationListArgsSchema, location="query", unknown=ma.RAISE)
         @blp.response(200, page_schema)
+        @blp.alt_response(400, response="BAD_REQUEST")
         def get(self, args: dict[str, Any]):
             """List, ordered by slug (cursor pagination)."""
             return organisations.list_page(
@@ -60,6 +61,7 @@ def organisation_blueprint(
         @blp.arguments(in_schema)
         @blp.response(200, out_schema)
         @blp.alt_response(404, response="NOT_FOUND")
+        @blp.alt_response(409, response="CONFLICT")
         def put(self, data: dict[str, Any], slug: str):
             """Replace (fields not sent return to their defaults)."""
             obj = organisations.get(db.session, kind, slug)
@@ -73,6 +75,7 @@ def organisation_blueprint(
         @blp.arguments(in_schema(partial=True))
         @blp.response(200, out_schema)
         @blp.alt_response(404, response="NOT_FOUND")
+        @blp.alt_response(409, response="CONFLICT")
         def patch(self, changes: dict[str, Any], slug: str):
             """Change only the fields sent."""
             obj = organisations.get(db.session, kind, slug)

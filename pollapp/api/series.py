@@ -39,6 +39,7 @@ blp = Blueprint("series", __name__, description="Series: one measure tracked acr
 class SeriesCollection(MethodView):
     @blp.arguments(SeriesListArgsSchema, location="query", unknown=ma.RAISE)
     @blp.response(200, SeriesPageSchema)
+    @blp.alt_response(400, response="BAD_REQUEST")
     def get(self, args: dict[str, Any]):
         """List series, ordered by slug (cursor pagination)."""
         return series_service.list_series(
