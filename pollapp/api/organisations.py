@@ -39,6 +39,7 @@ def organisation_blueprint(
 
         @requires_key(blp, "write")
         @idempotent(blp)
+        @blp.no_query_arguments()
         @blp.arguments(in_schema)
         @blp.response(201, out_schema)
         @blp.alt_response(409, response="CONFLICT")
@@ -50,6 +51,7 @@ def organisation_blueprint(
 
     @blp.route("/<slug>")
     class Item(MethodView):
+        @blp.no_query_arguments()
         @blp.response(200, out_schema)
         @blp.alt_response(404, response="NOT_FOUND")
         def get(self, slug: str):
@@ -58,6 +60,7 @@ def organisation_blueprint(
 
         @requires_key(blp, "write")
         @requires_if_match(blp)
+        @blp.no_query_arguments()
         @blp.arguments(in_schema)
         @blp.response(200, out_schema)
         @blp.alt_response(404, response="NOT_FOUND")
@@ -72,6 +75,7 @@ def organisation_blueprint(
 
         @requires_key(blp, "write")
         @requires_if_match(blp)
+        @blp.no_query_arguments()
         @blp.arguments(in_schema(partial=True))
         @blp.response(200, out_schema)
         @blp.alt_response(404, response="NOT_FOUND")
@@ -86,6 +90,7 @@ def organisation_blueprint(
 
         @requires_key(blp, "admin")
         @requires_if_match(blp)
+        @blp.no_query_arguments()
         @blp.response(204)
         @blp.alt_response(404, response="NOT_FOUND")
         @blp.alt_response(409, response="CONFLICT")

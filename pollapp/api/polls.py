@@ -60,6 +60,7 @@ class PollCollection(MethodView):
 
 @blp.route("/<int:poll_id>")
 class PollItem(MethodView):
+    @blp.no_query_arguments()
     @blp.response(200, PollOutSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(410, response="GONE")
