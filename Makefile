@@ -40,7 +40,7 @@ load: migrate
 
 run: load
 	@echo "pollapp is serving on http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
-	exec $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --preload --access-logfile - wsgi:app
+	exec $(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WORKERS) --preload --access-logfile - wsgi:app
 
 lint: install
 	$(BIN)/lint-imports

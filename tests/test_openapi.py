@@ -161,3 +161,22 @@ def test_every_api_operation_documents_429_with_retry_after_and_health_is_docume
     assert checked >= 30
     assert "get" in spec["paths"]["/healthz"]
     assert {"200", "503"} <= set(spec["paths"]["/readyz"]["get"]["responses"])
+
+
+def test_every_api_operation_documents_the_problems_the_shared_handlers_answer(spec):
+    """503 (database outage) on every API operation, 400 on every JSON body (it may not parse) and
+    400/409/422 on every POST (Idempotency-Key): these come from shared handlers, not from the views."""
+    checked = 0
+    for path, method, operation in operations(spec):
+        if not path.startswith(PREFIX + "/"):
+            continue
+        responses = operation["responses"]
+        unavailable = resolve(spec, responses["503"])
+        assert set(unavailable["content"]) == {"application/problem+json"}, (path, method)
+        assert "Retry-After" in unavailable["headers"], (path, method)
+        if "application/json" in operation.get("requestBody", {}).get("content", {}):
+            assert "400" in responses, (path, method)
+        if method == "post":
+            assert {"400", "409", "422"} <= set(responses), (path, method)
+        checked += 1
+    assert checked >= 40

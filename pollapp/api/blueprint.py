@@ -16,7 +16,10 @@ from typing import Any
 
 import flask
 import flask_smorest
+import marshmallow as ma
 from webargs.flaskparser import FlaskParser
+
+from pollapp.schemas.common import NoArgsSchema
 
 MAX_JSON_DEPTH = 32
 
@@ -52,3 +55,9 @@ class BoundedJsonParser(FlaskParser):
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = BoundedJsonParser()
+
+    def no_query_arguments(self) -> Any:
+        """Decorator for an operation that takes no query parameters: any parameter sent is refused
+        (422 naming it, like the other operations' unknown parameters) rather than ignored, before the
+        view runs. The view gets no extra argument."""
+        return self.arguments(NoArgsSchema, location="query", unknown=ma.RAISE, as_kwargs=True)

@@ -30,6 +30,7 @@ class SeriesChartSpec(MethodView):
     @blp.arguments(ChartArgsSchema, location="query", unknown=ma.RAISE)
     @blp.response(200, {"type": "object"}, description=SPEC_DESCRIPTION)
     @blp.alt_response(304, response="NOT_MODIFIED")
+    @blp.alt_response(400, response="BAD_REQUEST")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any], slug: str):
         """Vega-Lite spec of a series chart: polls, trend line and band per outcome, latest values, source."""
@@ -44,6 +45,7 @@ class PollCardSpec(MethodView):
     @blp.arguments(CardArgsSchema, location="query", unknown=ma.RAISE)
     @blp.response(200, {"type": "object"}, description=SPEC_DESCRIPTION)
     @blp.alt_response(304, response="NOT_MODIFIED")
+    @blp.alt_response(400, response="BAD_REQUEST")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any], poll_id: int):
         """Vega-Lite spec of a poll card: one quoted result, its interval, net breakdown and disclosure."""

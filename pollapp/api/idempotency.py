@@ -150,6 +150,9 @@ def idempotent(blp: Blueprint) -> Callable[[Callable[..., Any]], Callable[..., A
                 raise
             return response
 
-        return document_header(blp, wrapper, PARAMETER)
+        documented = document_header(blp, wrapper, PARAMETER)
+        documented = blp.alt_response(400, response="BAD_REQUEST")(documented)  # a malformed key
+        documented = blp.alt_response(409, response="CONFLICT")(documented)  # the first attempt still runs
+        return blp.alt_response(422, response="UNPROCESSABLE_ENTITY")(documented)  # the key reused elsewhere
 
     return decorator

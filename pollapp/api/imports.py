@@ -45,6 +45,7 @@ blp = _UploadBlueprint("imports", __name__, description="Bulk imports of poll fi
 class Imports(MethodView):
     @requires_key(blp, "write")
     @idempotent(blp)
+    @blp.no_query_arguments()
     @blp.arguments(ImportFormSchema, location="multipart")
     @blp.response(201, ImportReportSchema, description="Imported: the counts of what was created, updated and unchanged.")
     @blp.alt_response(200, schema=ImportReportSchema, description="Dry run: what an import would do; nothing written.")

@@ -30,6 +30,7 @@ def organisation_blueprint(
     class Collection(MethodView):
         @blp.arguments(OrganisationListArgsSchema, location="query", unknown=ma.RAISE)
         @blp.response(200, page_schema)
+        @blp.alt_response(400, response="BAD_REQUEST")
         def get(self, args: dict[str, Any]):
             """List, ordered by slug (cursor pagination)."""
             return organisations.list_page(
@@ -38,6 +39,7 @@ def organisation_blueprint(
 
         @requires_key(blp, "write")
         @idempotent(blp)
+        @blp.no_query_arguments()
         @blp.arguments(in_schema)
         @blp.response(201, out_schema)
         @blp.alt_response(409, response="CONFLICT")
@@ -49,6 +51,7 @@ def organisation_blueprint(
 
     @blp.route("/<slug>")
     class Item(MethodView):
+        @blp.no_query_arguments()
         @blp.response(200, out_schema)
         @blp.alt_response(404, response="NOT_FOUND")
         def get(self, slug: str):
@@ -57,9 +60,11 @@ def organisation_blueprint(
 
         @requires_key(blp, "write")
         @requires_if_match(blp)
+        @blp.no_query_arguments()
         @blp.arguments(in_schema)
         @blp.response(200, out_schema)
         @blp.alt_response(404, response="NOT_FOUND")
+        @blp.alt_response(409, response="CONFLICT")
         def put(self, data: dict[str, Any], slug: str):
             """Replace (fields not sent return to their defaults)."""
             obj = organisations.get(db.session, kind, slug)
@@ -70,9 +75,11 @@ def organisation_blueprint(
 
         @requires_key(blp, "write")
         @requires_if_match(blp)
+        @blp.no_query_arguments()
         @blp.arguments(in_schema(partial=True))
         @blp.response(200, out_schema)
         @blp.alt_response(404, response="NOT_FOUND")
+        @blp.alt_response(409, response="CONFLICT")
         def patch(self, changes: dict[str, Any], slug: str):
             """Change only the fields sent."""
             obj = organisations.get(db.session, kind, slug)
@@ -83,6 +90,7 @@ def organisation_blueprint(
 
         @requires_key(blp, "admin")
         @requires_if_match(blp)
+        @blp.no_query_arguments()
         @blp.response(204)
         @blp.alt_response(404, response="NOT_FOUND")
         @blp.alt_response(409, response="CONFLICT")

@@ -60,6 +60,7 @@ class PollCollection(MethodView):
 
 @blp.route("/<int:poll_id>")
 class PollItem(MethodView):
+    @blp.no_query_arguments()
     @blp.response(200, PollOutSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(410, response="GONE")
@@ -120,6 +121,7 @@ class PollItem(MethodView):
 class PollHistory(MethodView):
     @blp.arguments(HistoryArgsSchema, location="query", unknown=ma.RAISE)
     @blp.response(200, RevisionPageSchema)
+    @blp.alt_response(400, response="BAD_REQUEST")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any], poll_id: int):
         """Every recorded revision of the poll, newest first (cursor pagination): action, when, by which

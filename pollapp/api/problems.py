@@ -120,6 +120,25 @@ class RateLimitedPlugin(BasePlugin):
                 responses["429"] = "TOO_MANY_REQUESTS"
 
 
+class SharedProblemsPlugin(BasePlugin):
+    """Documents the two problems any operation under ``/api/`` can answer whatever its view does: 400
+    for a JSON body that does not parse (or nests too deeply, :mod:`pollapp.api.blueprint`) on every
+    operation that takes one, and 503 (with ``Retry-After``) while the database is unavailable
+    (:func:`database_unavailable_to_problem`). Both come from the shared error handlers, so listing
+    them view by view would be easy to forget on the next endpoint."""
+
+    def operation_helper(self, path: str | None = None, operations: dict | None = None, **kwargs: Any) -> None:
+        if not (path or "").startswith("/api/"):
+            return
+        for operation in (operations or {}).values():
+            responses = operation.setdefault("responses", {})
+            body = (operation.get("requestBody") or {}).get("content") or {}
+            if "application/json" in body and 400 not in responses and "400" not in responses:
+                responses["400"] = "BAD_REQUEST"
+            if 503 not in responses and "503" not in responses:
+                responses["503"] = "SERVICE_UNAVAILABLE"
+
+
 class ProblemApi(Api):
     """flask-smorest Api whose errors (served and documented) are RFC 9457 problems."""
 
@@ -130,7 +149,7 @@ class ProblemApi(Api):
 
         spec_kwargs = {
             "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name),
-            "extra_plugins": [RateLimitedPlugin()],
+            "extra_plugins": [RateLimitedPlugin(), SharedProblemsPlugin()],
         }
         spec_kwargs.update(kwargs.pop("spec_kwargs", None) or {})
         super().__init__(app, spec_kwargs=spec_kwargs, **kwargs)

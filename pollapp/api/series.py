@@ -39,6 +39,7 @@ blp = Blueprint("series", __name__, description="Series: one measure tracked acr
 class SeriesCollection(MethodView):
     @blp.arguments(SeriesListArgsSchema, location="query", unknown=ma.RAISE)
     @blp.response(200, SeriesPageSchema)
+    @blp.alt_response(400, response="BAD_REQUEST")
     def get(self, args: dict[str, Any]):
         """List series, ordered by slug (cursor pagination)."""
         return series_service.list_series(
@@ -47,6 +48,7 @@ class SeriesCollection(MethodView):
 
     @requires_key(blp, "write")
     @idempotent(blp)
+    @blp.no_query_arguments()
     @blp.arguments(SeriesInSchema)
     @blp.response(201, SeriesOutSchema)
     @blp.alt_response(409, response="CONFLICT")
@@ -59,6 +61,7 @@ class SeriesCollection(MethodView):
 
 @blp.route("/<slug>")
 class SeriesItem(MethodView):
+    @blp.no_query_arguments()
     @blp.response(200, SeriesOutSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, slug: str):
@@ -67,6 +70,7 @@ class SeriesItem(MethodView):
 
     @requires_key(blp, "write")
     @requires_if_match(blp)
+    @blp.no_query_arguments()
     @blp.arguments(SeriesPatchSchema)
     @blp.response(200, SeriesOutSchema)
     @blp.alt_response(404, response="NOT_FOUND")
@@ -80,6 +84,7 @@ class SeriesItem(MethodView):
 
     @requires_key(blp, "admin")
     @requires_if_match(blp)
+    @blp.no_query_arguments()
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
     def delete(self, slug: str):
@@ -92,6 +97,7 @@ class SeriesItem(MethodView):
 
 @blp.route("/<slug>/members")
 class SeriesMembers(MethodView):
+    @blp.no_query_arguments()
     @blp.response(200, MemberOutSchema(many=True))
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, slug: str):
@@ -121,15 +127,17 @@ class SeriesMembers(MethodView):
 class SeriesMemberItem(MethodView):
     @requires_key(blp, "write")
     @requires_if_match(blp, "the members list (GET `/series/{slug}/members`)")
+    @blp.arguments(WriteArgsSchema, location="query", unknown=ma.RAISE)
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
-    def delete(self, slug: str, question_id: int):
+    def delete(self, write: dict[str, Any], slug: str, question_id: int):
         """Remove a question from the series; ``If-Match`` is checked against the ETag of the
         members list (GET ``/series/{slug}/members``).
 
         Needs ``write``, not ``admin``: it edits the series' membership (undone by posting the member
         again; the poll and its question stay, and the poll's history records it), like adding a
         member, whereas the deletes that need ``admin`` remove a resource itself."""
+        history.set_reason(db.session, write["reason"])
         series = series_service.get_series(db.session, slug)  # read first: a write after it moves its version
         check_if_match(
             MemberOutSchema(many=True), series_service.members(db.session, slug), read_from=f"/api/v1{PATH}/{slug}/members"

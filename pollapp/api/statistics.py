@@ -73,6 +73,7 @@ class SeriesTrend(MethodView):
     @blp.alt_response(200, schema={"type": "string"}, content_type="text/csv", success=True,
                       description="The trend as JSON; with `Accept: text/csv`, its grid as CSV.")
     @blp.alt_response(304, response="NOT_MODIFIED")
+    @blp.alt_response(400, response="BAD_REQUEST")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any], slug: str):
         """Trend line of one outcome (JSON, or the grid as CSV with ``Accept: text/csv``); see ``step_days``
@@ -87,6 +88,7 @@ class SeriesTrendCsv(MethodView):
     @blp.arguments(TrendArgsSchema, location="query", unknown=ma.RAISE)
     @blp.response(200, {"type": "string"}, content_type="text/csv", description=CSV_DESCRIPTION)
     @blp.alt_response(304, response="NOT_MODIFIED")
+    @blp.alt_response(400, response="BAD_REQUEST")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any], slug: str):
         """The trend grid as CSV (same arguments as the JSON trend)."""
@@ -99,6 +101,7 @@ class SeriesHouseEffects(MethodView):
     @blp.arguments(HouseEffectArgsSchema, location="query", unknown=ma.RAISE)
     @blp.response(200, HouseEffectsSchema)
     @blp.alt_response(304, response="NOT_MODIFIED")
+    @blp.alt_response(400, response="BAD_REQUEST")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any], slug: str):
         """House effect of each pollster on one outcome, with its interval and poll count."""
@@ -111,6 +114,7 @@ class SeriesHouseEffectsCsv(MethodView):
     @blp.arguments(HouseEffectArgsSchema, location="query", unknown=ma.RAISE)
     @blp.response(200, {"type": "string"}, content_type="text/csv", description=HOUSE_CSV_DESCRIPTION)
     @blp.alt_response(304, response="NOT_MODIFIED")
+    @blp.alt_response(400, response="BAD_REQUEST")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any], slug: str):
         """The house effects as CSV (same arguments as the JSON house effects)."""
@@ -124,6 +128,7 @@ class SeriesAdjustedPoints(MethodView):
     @blp.arguments(HouseEffectArgsSchema, location="query", unknown=ma.RAISE)
     @blp.response(200, AdjustedPointsSchema)
     @blp.alt_response(304, response="NOT_MODIFIED")
+    @blp.alt_response(400, response="BAD_REQUEST")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any], slug: str):
         """Each poll's value with its pollster's house effect removed."""

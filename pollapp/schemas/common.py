@@ -191,6 +191,11 @@ def as_of_field() -> Instant:
     return Instant(load_default=None, metadata={"description": AS_OF_DESCRIPTION})
 
 
+class NoArgsSchema(StrictSchema):
+    """The query string of an operation that takes no query parameters: empty, so that any parameter
+    sent (a typo, a filter the operation does not have) is refused (422 naming it) instead of ignored."""
+
+
 class WriteArgsSchema(StrictSchema):
     """Query arguments of the writes that change polls."""
 
