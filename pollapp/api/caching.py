@@ -27,6 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from pollapp.api.header_docs import document_header
 from pollapp.exceptions import DomainError
+from pollapp.services.response_cache import GZIP_ETAG_SUFFIX
 
 SAFE_METHODS = ("GET", "HEAD")
 
@@ -73,7 +74,8 @@ def check_if_match(schema: ma.Schema, obj: Any, *, required: bool = True, read_f
             f"in an If-Match header (a change made by someone else meanwhile is then refused with 412).{star}"
         )
     current = representation_etag(schema, obj() if callable(obj) else obj)
-    if not request.if_match.contains(current):
+    # the ETag a client read may be the gzip variant's (every HTTP library asks for gzip): same version
+    if not (request.if_match.contains(current) or request.if_match.contains(current + GZIP_ETAG_SUFFIX)):
         raise PreconditionFailed(STALE)
 
 

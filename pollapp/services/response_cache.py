@@ -43,6 +43,9 @@ RETRY_AFTER = 5.0  # seconds without Redis after an error
 NOT_STORED = frozenset({"content-length", "set-cookie", "x-cache", "date", "retry-after"})
 
 
+#: The gzip variant's ETag is the identity one with this suffix (RFC 9110 8.8.3); an ``If-Match`` with
+#: it names the same version of the resource (pollapp.api.caching accepts it).
+GZIP_ETAG_SUFFIX = "-gzip"
 #: Below this many bytes a gzip variant saves less than its headers and a round of inflating cost.
 MIN_COMPRESS_BYTES = 1024
 #: Worth keeping only if it saves at least a tenth of the bytes.

@@ -52,7 +52,6 @@ from pollapp.services.cache import LRUCache
 EXTENSION = "pollapp.response_cache"
 FINALIZERS = "pollapp.representation_finalizers"
 OFF = frozenset({"0", "false", "off", "no"})
-GZIP_SUFFIX = "-gzip"  # of the gzip variant's ETag
 
 #: endpoint -> request headers the representation depends on (besides method, origin, path, query).
 CACHED: dict[str, tuple[str, ...]] = {
@@ -215,7 +214,7 @@ def _as_gzip(response: Response) -> None:
 def gzip_etag(etag: str) -> str:
     """The gzip variant's ETag header for the identity variant's ``etag`` header (weakness kept)."""
     tag, weak = unquote_etag(etag)
-    return quote_etag(f"{tag}{GZIP_SUFFIX}", weak)
+    return quote_etag(f"{tag}{store.GZIP_ETAG_SUFFIX}", weak)
 
 
 def _conditional(response: Response, entry: store.Entry, gzip_ok: bool) -> Response:

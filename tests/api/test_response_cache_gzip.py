@@ -146,3 +146,13 @@ def test_instances_share_the_gzip_variant_through_redis(app: Flask, world):
                 with each.app_context():
                     db.session.remove()
                     db.engine.dispose()
+
+
+def test_an_if_match_with_the_gzip_etag_names_the_same_version(client, auth, world):
+    url = f"/api/v1/polls/{world[0]['id']}"
+    read = client.get(url, headers=GZIP)
+    assert read.headers["ETag"].endswith('-gzip"')  # what requests, browsers and CDNs are given
+    patched = client.patch(url, json={"sample_size": 1234}, headers={**auth, "If-Match": read.headers["ETag"]})
+    assert patched.status_code == 200, patched.get_json()
+    stale = client.patch(url, json={"sample_size": 1235}, headers={**auth, "If-Match": read.headers["ETag"]})
+    assert stale.status_code == 412
