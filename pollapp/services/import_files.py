@@ -10,13 +10,25 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from pollapp.exceptions import FieldError, InvalidInput
 from pollapp.services.seed import LoadReport, Validator, Validators  # noqa: F401  (re-exported for the importers)
 
 MAX_PROBLEMS = 100
+
+# The longest cell an imported CSV may hold (the csv module's own default). Set on every read, because the
+# limit is process-wide and other libraries in the same process change it (frictionless raises it to
+# sys.maxsize on import): an oversized cell must get the same clear problem whatever was imported before.
+CSV_FIELD_LIMIT = 131_072
+
+
+def csv_reader(lines: Iterable[str]) -> Any:
+    """``csv.reader`` over ``lines`` with pollapp's cell-size limit in force."""
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    return csv.reader(lines)
 
 @dataclass
 class ImportReport(LoadReport):
@@ -88,7 +100,7 @@ def iter_csv(text: str, name: str) -> Iterator[tuple[int, list[str]]]:
 
     A generator, so a large file is never held as a list of rows by the reader itself. Raises
     InvalidInput for unreadable CSV or a file with no header row."""
-    reader = csv.reader(_lines(text))
+    reader = csv_reader(_lines(text))
     header_seen = False
     previous = 0
     try:

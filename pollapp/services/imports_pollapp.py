@@ -37,6 +37,7 @@ from pollapp.models import Poll, Pollster, Sponsor
 from pollapp.services import poll_layout as layout
 from pollapp.services import polls as poll_service
 from pollapp.services import series as series_service
+from pollapp.services.import_files import csv_reader
 from pollapp.services.imports_fte import MAX_PROBLEMS, ImportReport, Problems, Validators
 
 POLL_COLUMNS = {c.field: c.name for c in layout.POLL if c.field}
@@ -212,7 +213,7 @@ def _fold_row(
 def _csv_records(text: str, name: str, problems: Problems) -> Iterator[tuple[int, list[str]]]:
     """Non-blank records with the line each starts on (quoted newlines span lines); a CSV syntax
     error becomes a problem at its line and ends the reading."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv_reader(io.StringIO(text, newline=""))
     previous = 0
     try:
         for record in reader:

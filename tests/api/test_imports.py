@@ -5,6 +5,8 @@ SYNTHETIC files written to tmp_path only."""
 from __future__ import annotations
 
 import codecs
+import csv
+import sys
 
 import pytest
 
@@ -284,6 +286,16 @@ def test_a_50_mb_file_of_one_oversized_poll_gets_a_clear_problem_from_the_cli(ru
 
 
 def test_a_50_mb_upload_with_an_oversized_field_gets_a_clear_problem(client, auth, app):
+    # Another library in the process raised the csv module's process-wide cell limit (frictionless sets it
+    # to sys.maxsize on import): the importer must still apply its own.
+    previous = csv.field_size_limit(sys.maxsize)
+    try:
+        _upload_oversized_field(client, auth, app)
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _upload_oversized_field(client, auth, app) -> None:
     data = pollapp_csv().replace(b"SYNTHETIC test poll; not real data.", b"x" * (50 * 1024 * 1024), 1)
     assert len(data) >= 50 * 1024 * 1024
 
