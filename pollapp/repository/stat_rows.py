@@ -1,0 +1,141 @@
+"""What statistics read about a series: its cheap data-version fingerprint, the outcome rows with the
+sample sizes and margins the models need, and which series map an outcome of given polls.
+
+Separate from :mod:`pollapp.repository.points` because these rows carry the statistics' columns
+(``STAT_ROW_COLUMNS``) rather than the published point columns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pollapp.models import Answer, Poll, Pollster, Question, Series, SeriesMapping, SeriesMember, SeriesOutcome
+from pollapp.repository._base import LIVE, _dicts
+
+
+def series_data_version(session: Session, series_id: int) -> tuple[Any, ...]:
+    """A cheap fingerprint of everything a series' statistics depend on, in one aggregate query.
+
+    (series.updated_at, number of member polls, sum of their ids, max(polls.updated_at),
+    max(pollsters.updated_at)): a mapping change bumps the series, a poll write bumps the poll
+    (``replace_poll`` touches ``updated_at`` even when only answers change), a deleted (soft or not),
+    restored or added poll changes the count and the id sum, and a renamed pollster bumps the pollster.
+    """
+    member_polls = (
+        select(Question.poll_id)
+        .join(SeriesMember, SeriesMember.question_id == Question.id)
+        .where(SeriesMember.series_id == series_id)
+    )
+    series_updated = select(Series.updated_at).where(Series.id == series_id).scalar_subquery()
+    query = (
+        select(
+            series_updated,
+            func.count(Poll.id),
+            func.coalesce(func.sum(Poll.id), 0),
+            func.max(Poll.updated_at),
+            func.max(Pollster.updated_at),
+        )
+        .select_from(Poll)
+        .join(Pollster, Pollster.id == Poll.pollster_id)
+        .where(Poll.id.in_(member_polls), LIVE)
+    )
+    return tuple(session.execute(query).one())
+
+
+STAT_ROW_COLUMNS = (
+    "poll_id",
+    "question_id",
+    "outcome",
+    "pct",
+    "pollster",
+    "field_start_date",
+    "field_end_date",
+    "publication_date",
+    "population",
+    "poll_sample_size",
+    "base_n",
+    "sample_type",
+    "design_effect",
+    "margin_of_error",
+    "confidence_level",
+    "tracking",
+)
+
+
+def series_outcome_rows(
+    session: Session, series_id: int, outcomes: Sequence[str], *, poll_ids: Sequence[int] | None = None
+) -> list[dict[str, Any]]:
+    """One row per (poll question, outcome) of a series for the given outcomes: the mapped answers
+    summed (``pct``) with what statistics need to know about the poll (sample size of the poll and of
+    the question base separately, design effect, margin of error and its confidence level, population,
+    tracking flag). Every row, ordered by field end date, poll and question."""
+    population = func.coalesce(Question.population, Poll.population)
+    grouped = (
+        select(
+            Question.id.label("question_id"),
+            SeriesOutcome.code.label("outcome"),
+            func.sum(Answer.pct).label("pct"),
+        )
+        .select_from(SeriesMapping)
+        .join(SeriesMember, SeriesMapping.member_id == SeriesMember.id)
+        .join(SeriesOutcome, SeriesMapping.outcome_id == SeriesOutcome.id)
+        .join(Answer, SeriesMapping.answer_id == Answer.id)
+        .join(Question, SeriesMember.question_id == Question.id)
+        .where(SeriesMember.series_id == series_id, SeriesOutcome.code.in_(list(outcomes)))
+        .group_by(Question.id, SeriesOutcome.code)
+    )
+    if poll_ids is not None:
+        grouped = grouped.where(Question.poll_id.in_(list(poll_ids)))
+    # Summed once, then joined: a MATERIALIZED CTE is never re-run per outer row, whatever the planner
+    # believes about row counts (with statistics claiming empty tables, PostgreSQL re-ran the subquery
+    # once per poll question: minutes instead of milliseconds).
+    g = grouped.cte("outcome_sums").prefix_with("MATERIALIZED")
+    query = (
+        select(
+            Poll.id.label("poll_id"),
+            g.c.question_id,
+            g.c.outcome,
+            g.c.pct,
+            Pollster.slug.label("pollster"),
+            Poll.field_start_date,
+            Poll.field_end_date,
+            Poll.publication_date,
+            population.label("population"),
+            Poll.sample_size.label("poll_sample_size"),
+            Question.base_n,
+            Poll.sample_type,
+            Poll.design_effect,
+            Poll.margin_of_error,
+            Poll.confidence_level,
+            Poll.tracking,
+        )
+        .select_from(g)
+        .join(Question, Question.id == g.c.question_id)
+        .join(Poll, Poll.id == Question.poll_id)
+        .join(Pollster, Pollster.id == Poll.pollster_id)
+        .where(LIVE)
+        .order_by(Poll.field_end_date, Poll.id, g.c.question_id, g.c.outcome)
+    )
+    return _dicts(session.connection().execute(query))
+
+
+def series_slugs_with_outcome(session: Session, poll_ids: Sequence[int], outcome: str) -> dict[str, set[int]]:
+    """Series that map an answer of these polls onto an outcome coded ``outcome``: slug -> poll ids."""
+    query = (
+        select(Series.slug, Question.poll_id)
+        .select_from(SeriesMapping)
+        .join(SeriesMember, SeriesMapping.member_id == SeriesMember.id)
+        .join(Series, SeriesMember.series_id == Series.id)
+        .join(SeriesOutcome, SeriesMapping.outcome_id == SeriesOutcome.id)
+        .join(Question, SeriesMember.question_id == Question.id)
+        .join(Poll, Question.poll_id == Poll.id)
+        .where(SeriesOutcome.code == outcome, Question.poll_id.in_(list(poll_ids)), LIVE)
+        .distinct()
+    )
+    out: dict[str, set[int]] = {}
+    for slug, poll_id in session.execute(query):
+        out.setdefault(slug, set()).add(poll_id)
+    return out
