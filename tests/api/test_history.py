@@ -86,14 +86,19 @@ def test_delete_hides_the_poll_everywhere_and_keeps_its_history(admin, client, a
     assert items[0]["changes"] == [{"path": "/deleted", "from": False, "to": True}]
 
 
-def test_series_membership_changes_are_revisions_of_the_poll(client, auth, poll):
+def add_to_series(client, auth, poll) -> str:
+    """Put the poll's first question in a new synthetic series; return the member's URL."""
     series = {"slug": "peace", "title": "Synthetic: peace closer", "outcomes": [{"code": "closer", "label": "Closer"}]}
     assert client.post("/api/v1/series", json=series, headers=auth).status_code == 201
     question_id = poll["questions"][0]["id"]
     member = {"question_id": question_id, "outcomes": {"closer": ["closer"]}}
-
     assert client.post("/api/v1/series/peace/members", json=member, headers=auth).status_code == 200
-    assert client.delete(f"/api/v1/series/peace/members/{question_id}", headers=if_match(client, f"/api/v1/series/peace/members/{question_id}", auth)).status_code == 204
+    return f"/api/v1/series/peace/members/{question_id}"
+
+
+def test_series_membership_changes_are_revisions_of_the_poll(client, auth, poll):
+    url = add_to_series(client, auth, poll)
+    assert client.delete(url, headers=if_match(client, url, auth)).status_code == 204
 
     items = history(client, poll["id"])["items"]
     assert [i["action"] for i in items] == ["update", "update", "create"]
@@ -103,6 +108,16 @@ def test_series_membership_changes_are_revisions_of_the_poll(client, auth, poll)
         "to": {"peace_closer": {"closer": {"answers": ["closer"], "position": 1}}},
     }]
     assert items[0]["changes"][0]["path"] == "/series/peace" and items[0]["changes"][0]["to"] is None
+
+
+def test_a_member_removal_records_its_reason_like_the_other_poll_writes(client, auth, poll):
+    url = add_to_series(client, auth, poll)
+
+    removed = client.delete(f"{url}?reason=wrong+question", headers=if_match(client, url, auth))
+
+    assert removed.status_code == 204
+    latest = history(client, poll["id"])["items"][0]
+    assert latest["reason"] == "wrong question" and latest["changes"][0]["path"] == "/series/peace"
 
 
 def test_history_pages_newest_first(client, auth, poll):

@@ -67,21 +67,6 @@ def test_every_operation_refuses_an_unknown_query_parameter_and_writes_nothing(c
     assert refused == api
 
 
-def test_a_member_removal_records_its_reason_like_the_other_poll_writes(client, auth, poll):
-    series = {"slug": "peace", "title": "Synthetic", "outcomes": [{"code": "closer", "label": "Closer"}]}
-    assert client.post("/api/v1/series", json=series, headers=auth).status_code == 201
-    question_id = poll["questions"][0]["id"]
-    member = {"question_id": question_id, "outcomes": {"closer": ["closer"]}}
-    assert client.post("/api/v1/series/peace/members", json=member, headers=auth).status_code == 200
-    url = f"/api/v1/series/peace/members/{question_id}"
-
-    removed = client.delete(f"{url}?reason=wrong+question", headers=if_match(client, url, auth))
-
-    assert removed.status_code == 204
-    latest = client.get(f"/api/v1/polls/{poll['id']}/history").get_json()["items"][0]
-    assert latest["reason"] == "wrong question" and latest["changes"][0]["path"] == "/series/peace"
-
-
 def test_every_page_refuses_an_unknown_query_parameter(client, app, auth):
     ids = world(client, auth)
     documented = {re.sub(r"\{(\w+)\}", r"\1", path) for _, path, _ in operations(client)}
