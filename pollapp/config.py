@@ -14,7 +14,8 @@ Environment variables (all optional):
     so that several app instances share them (default: in each process's memory).
 ``POLLAPP_RESPONSE_CACHE``
     ``0``/``false``/``off`` switches the whole-response cache off (:mod:`pollapp.web.response_cache`,
-    which lists its size and TTL settings).
+    which lists its size and TTL settings). ``POLLAPP_RESPONSE_CACHE_HIT_PATH=0`` keeps the cache but
+    answers every hit through Flask (:mod:`pollapp.web.hit_path`; for comparisons).
 ``POLLAPP_*``
     Any other setting, e.g. ``POLLAPP_PUBLIC_MAX_AGE=120`` (parsed as JSON when possible).
 """
@@ -60,6 +61,7 @@ DEFAULTS: dict[str, Any] = {
     "RESPONSE_CACHE_MAX_ENTRIES": 4096,
     "RESPONSE_CACHE_MAX_ENTRY_BYTES": 16 * 1024 * 1024,
     "RESPONSE_CACHE_TTL": 3600,
+    "RESPONSE_CACHE_HIT_PATH": True,  # repeated anonymous GETs answered before Flask (pollapp.web.hit_path)
     # Largest request body accepted (bytes; POLLAPP_MAX_CONTENT_LENGTH): room for a 50 MB poll file upload
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     # Idempotency-Key records (seconds): kept a day; an attempt silent this long is presumed dead

@@ -114,6 +114,7 @@ from pollapp.repository.bulk import (
 )
 from pollapp.repository.generation import (
     _DATA_GENERATION_SQL,
+    CommittedGenerationReader,
     data_generation,
     committed_data_generation,
     bump_data_generation,
@@ -123,6 +124,7 @@ from pollapp.repository.generation import (
 # The private helpers above are re-exported too (as the single module offered them), but are not
 # part of the public surface.
 __all__ = [
+    "CommittedGenerationReader",
     "CHUNK",
     "DATA_CHANGED_KEY",
     "LIVE",

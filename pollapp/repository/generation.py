@@ -7,8 +7,12 @@ ORM), with nothing in common with the domain queries."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import threading
+from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import event, insert, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
 from pollapp.models import DataGeneration
@@ -57,3 +61,77 @@ def raise_data_generation(session: Session, floor: int) -> None:
         update(DataGeneration).where(DataGeneration.id == 1, DataGeneration.value < floor).values(value=floor),
         execution_options={"synchronize_session": False},
     )
+
+
+class CommittedGenerationReader:
+    """The committed data generation read on a connection of its own, outside the pool.
+
+    Why: it is the only statement of a cached hit served by :mod:`pollapp.web.hit_path`, and through the
+    pool (checkout, SQLAlchemy's connection and result objects, checkin and reset) it costs several
+    times the SELECT itself. Each thread (a gunicorn sync worker has one) keeps one driver connection,
+    taken from ``engine`` (so its connect events apply: SQLite pragmas, PostgreSQL options) and
+    detached from the pool, in autocommit on PostgreSQL (one round trip, no transaction held; SQLite's
+    driver opens none for a SELECT). It is made again after a fork (another process id); on
+    ``engine.dispose()`` every thread's connection is closed, as the pool's are; and it is closed on
+    any error: the caller then takes the ordinary path, which meets the same error and answers it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._local = threading.local()
+        self._opened: list[tuple[int, Any]] = []  # (process id, connection): what dispose closes
+        self._lock = threading.Lock()
+        event.listen(engine, "engine_disposed", self._close_all)
+
+    def _close_all(self, engine: Engine) -> None:
+        pid = os.getpid()
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for owner, connection in opened:
+            if owner == pid:  # a forked child leaves its parent's connections alone
+                _close_quietly(connection)
+
+    def read(self) -> int:
+        """The generation, or an exception from the driver (the connection is then closed)."""
+        pool, pid = self._engine.pool, os.getpid()
+        local = self._local
+        connection = getattr(local, "connection", None)
+        if connection is None or local.pool is not pool or local.pid != pid:
+            if connection is not None and local.pid == pid:
+                self._drop(connection)
+            local.connection = None
+            connection = self._connect()
+            local.connection, local.pool, local.pid = connection, pool, pid
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(_DATA_GENERATION_SQL)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        except Exception:
+            local.connection = None
+            self._drop(connection)
+            raise
+        return int(row[0]) if row else 0
+
+    def _connect(self) -> Any:
+        proxied = self._engine.raw_connection()
+        proxied.detach()  # ours until closed: the pool neither counts it nor resets it
+        connection = proxied.dbapi_connection
+        if self._engine.dialect.name == "postgresql":
+            connection.autocommit = True
+        with self._lock:
+            self._opened.append((os.getpid(), connection))
+        return connection
+
+    def _drop(self, connection: Any) -> None:
+        with self._lock:
+            self._opened = [(owner, c) for owner, c in self._opened if c is not connection]
+        _close_quietly(connection)
+
+
+def _close_quietly(connection: Any) -> None:
+    try:
+        connection.close()
+    except Exception:  # noqa: BLE001 - a broken connection may fail to close; it is dropped either way
+        pass

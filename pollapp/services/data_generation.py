@@ -49,6 +49,12 @@ def current(session: Session) -> int | None:
     return None if session.info.get(DATA_CHANGED) else value
 
 
+def committed_reader(engine: Any) -> repository.CommittedGenerationReader:
+    """A reader of the committed generation on a connection of its own (one per thread), for the
+    cached-hit path that opens no session (:mod:`pollapp.web.hit_path`)."""
+    return repository.CommittedGenerationReader(engine)
+
+
 def mark_changed(session: Session) -> None:
     """Say that the session wrote public data by a path no session event sees (raw driver)."""
     session.info[DATA_CHANGED] = True

@@ -159,6 +159,12 @@ def key(generation: int, request_parts: Iterable[str]) -> str:
     return f"pollapp:response:{generation}:{code_version()}:{digest}"
 
 
+def generation_of(name: str) -> int | None:
+    """The data generation an entry's key (made by :func:`key`) was made for."""
+    parts = name.split(":", 3)
+    return int(parts[2]) if len(parts) > 3 and parts[2].isdigit() else None
+
+
 class RedisStore:
     """Entries in Redis with a TTL; every error degrades to a miss (see the module docstring)."""
 

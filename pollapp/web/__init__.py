@@ -13,11 +13,12 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from pollapp.web import cors, headers, proxy, ratelimits, response_cache, sessions
+    from pollapp.web import cors, headers, hit_path, proxy, ratelimits, response_cache, sessions
 
-    proxy.register(app)
     sessions.register(app)
     ratelimits.register(app)
     cors.register(app)
     headers.register(app)
     response_cache.register(app)  # wraps the public read views (pollapp.web.response_cache)
+    hit_path.register(app)  # wraps the WSGI app: repeated hits answered before Flask (pollapp.web.hit_path)
+    proxy.register(app)  # outermost: what every layer inside sees is the client's scheme and address

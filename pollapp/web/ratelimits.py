@@ -80,8 +80,23 @@ def _identity() -> tuple[str, bool]:
                 found = keys.find_active(db.session, token.strip())
             except SQLAlchemyError:
                 db.session.rollback()
-        g.pollapp_rate_identity = (f"key:{found.id}", True) if found else (f"ip:{request.remote_addr}", False)
+        g.pollapp_rate_identity = (f"key:{found.id}", True) if found else (address_identity(request.remote_addr), False)
     return g.pollapp_rate_identity
+
+
+def address_identity(address: str | None) -> str:
+    """Who an anonymous request is: its client address (after :mod:`pollapp.web.proxy`)."""
+    return f"ip:{address}"
+
+
+def anonymous_read_bucket(address: str | None) -> str:
+    """The bucket of an anonymous read from ``address`` (as :func:`bucket` names it)."""
+    return f"anonymous-read:{address_identity(address)}"
+
+
+def limiter_of(app: Flask) -> RateLimiter | None:
+    """The app's limiter (``None`` when ``RATELIMIT_ENABLED`` is false)."""
+    return app.extensions.get(EXTENSION)
 
 
 def request_class() -> str:
@@ -117,6 +132,12 @@ def _message(limit: str) -> str:
 
 
 EXTENSION = "pollapp.ratelimits"
+#: The environ key of a request counted before Flask saw it (:mod:`pollapp.web.hit_path`): its result.
+COUNTED = "pollapp.ratelimit.counted"
+#: What :meth:`RateLimiter.count` returns: the limit to report, the key parts, whether it is spent.
+Counted = tuple[RateLimitItem, tuple[str, str, str], bool]
+#: The headers that report a count (never stored with a cached response).
+HEADERS = frozenset({"x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "retry-after"})
 SCOPE = "pollapp"  # the key parts Flask-Limiter used ("LIMITER/pollapp/<bucket>/pollapp/<limit>"):
 KEY_PREFIX = "pollapp"  # counters kept in a shared Redis carry over
 #: Seconds the store is left alone after an error (requests are served unlimited meanwhile).
@@ -166,46 +187,59 @@ class RateLimiter:
 
     def check(self) -> None:
         """Count this request in its class's bucket; raise a 429 when one of its limits is spent.
-        Store errors (Redis down) serve the request unlimited and are logged once per outage."""
+        Store errors (Redis down) serve the request unlimited and are logged once per outage. A request
+        the cached-hit path counted already (:data:`COUNTED` in the environ) is not counted again."""
         g.pollapp_rate_limit = None  # (item, key parts, breached) once counted: for add_headers
         if unlimited():
             return
-        items = self.limits[request_class()]
+        counted = request.environ.get(COUNTED)
+        if counted is None:
+            counted = self.count(request_class(), bucket())
+        g.pollapp_rate_limit = counted
+        if counted is not None and counted[2]:
+            raise TooManyRequests(_message(current_limit()))
+
+    def count(self, request_class: str, bucket: str) -> Counted | None:
+        """Count one request of ``request_class`` in ``bucket`` against each of the class's limits, and
+        return the limit to report: the first one spent (breached), else the shortest window. ``None``
+        when nothing was counted (no limits, or the store is failing)."""
+        items = self.limits[request_class]
         if not items or time.monotonic() < self._down_until:
-            return
-        args = (KEY_PREFIX, bucket(), SCOPE)
+            return None
+        args = (KEY_PREFIX, bucket, SCOPE)
         try:
             for item in items:
                 if not self.strategy.hit(item, *args):
-                    g.pollapp_rate_limit = (item, args, True)
-                    raise TooManyRequests(_message(current_limit()))
-            g.pollapp_rate_limit = (items[0], args, False)
-        except TooManyRequests:
-            raise
+                    return (item, args, True)
         except Exception:  # noqa: BLE001 - any store failure: an outage of the limiter's store is not the site's
             self._failed()
+            return None
+        return (items[0], args, False)
 
     def add_headers(self, response: Response) -> Response:
         """``X-RateLimit-*`` of the request's limit on every limited answer; ``Retry-After`` on a 429
         only (RFC 9110 gives it meaning on 429 and 503: a successful read never tells a client to back
         off, and a 503 keeps its own short one)."""
         counted = g.get("pollapp_rate_limit")
-        if counted is None:
-            return response
+        if counted is not None:
+            for name, value in self.headers(counted):
+                response.headers[name] = value
+        return response
+
+    def headers(self, counted: Counted) -> list[tuple[str, str]]:
+        """The headers that report ``counted`` (what :meth:`count` returned) to the client."""
         item, args, breached = counted
         try:
             reset, remaining = self.strategy.get_window_stats(item, *args)
-        except Exception:  # noqa: BLE001 - as in check()
+        except Exception:  # noqa: BLE001 - as in count()
             self._failed()
-            return response
+            return []
         reset_at = int(reset + 1)
-        headers = response.headers
-        headers["X-RateLimit-Limit"] = str(item.amount)
-        headers["X-RateLimit-Remaining"] = str(remaining)
-        headers["X-RateLimit-Reset"] = str(reset_at)
+        headers = [("X-RateLimit-Limit", str(item.amount)), ("X-RateLimit-Remaining", str(remaining)),
+                   ("X-RateLimit-Reset", str(reset_at))]
         if breached:
-            headers["Retry-After"] = str(max(1, int(reset_at - time.time())))
-        return response
+            headers.append(("Retry-After", str(max(1, int(reset_at - time.time())))))
+        return headers
 
     def _failed(self) -> None:
         with self._lock:

@@ -50,6 +50,7 @@ from pollapp.services import response_cache as store
 from pollapp.services.cache import LRUCache
 
 EXTENSION = "pollapp.response_cache"
+SERVED = "pollapp.response_cache.served"  # environ: (entry key, gzip variant) of a 200 from an entry
 FINALIZERS = "pollapp.representation_finalizers"
 OFF = frozenset({"0", "false", "off", "no"})
 
@@ -115,19 +116,31 @@ def register(app: Flask) -> None:
 
 
 def enabled() -> bool:
-    value = current_app.config.get("RESPONSE_CACHE", True)
+    return enabled_in(current_app)
+
+
+def enabled_in(app: Flask) -> bool:
+    return switched_on(app.config.get("RESPONSE_CACHE", True))
+
+
+def switched_on(value: Any) -> bool:
+    """A boolean setting's value (``False``, or ``0``/``false``/``off``/``no`` from the environment, is off)."""
     return not (value is False or str(value).strip().lower() in OFF)
 
 
 def response_cache() -> store.ResponseCache:
+    return response_cache_of(current_app)
+
+
+def response_cache_of(app: Flask) -> store.ResponseCache:
     """The app's cache, created on first use (one per process; Redis shared when ``REDIS_URL`` is set)."""
-    cache = current_app.extensions.get(EXTENSION)
+    cache = app.extensions.get(EXTENSION)
     if cache is None:
-        config = current_app.config
+        config = app.config
         remote = None
         if config.get("REDIS_URL"):
             remote = store.RedisStore(config["REDIS_URL"], int(config.get("RESPONSE_CACHE_TTL", 3600)))
-        cache = current_app.extensions.setdefault(EXTENSION, store.ResponseCache(
+        cache = app.extensions.setdefault(EXTENSION, store.ResponseCache(
             LRUCache(max_entries=int(config.get("RESPONSE_CACHE_MAX_ENTRIES", 4096)),
                      max_bytes=int(config.get("RESPONSE_CACHE_MAX_BYTES", 64 * 1024 * 1024))),
             remote,
@@ -157,23 +170,34 @@ def cached(view: Callable[..., Any], vary: tuple[str, ...] = ()) -> Callable[...
         entry = cache.get(name)
         gzip_ok = _accepts_gzip()
         if entry is not None and (entry.body is not None or (gzip_ok and entry.gzip is not None)):
-            return _hit(entry, gzip_ok)
+            return _served(_hit(entry, gzip_ok), name, gzip_ok and entry.gzip is not None)
         response = _computed(view, args, kwargs)  # its Vary is stored with the entry: hits carry it too
         if response.status_code == 200 and not response.direct_passthrough and not response.is_streamed:
             for finalize in current_app.extensions.get(FINALIZERS, ()):
                 finalize(response)
+            stored = False
             if entry is None:  # else a gzip-only entry that this request does not accept: computed, as is
                 entry = store.Entry.of(response.get_data(), response.headers.items(),
                                        compress_up_to=cache.max_entry_bytes * store.MAX_RATIO)
-                cache.set(name, entry)
+                stored = cache.set(name, entry)
             response.pollapp_cached = True  # type: ignore[attr-defined]  (finalized: the API's validators skip it)
-            if gzip_ok and entry.gzip is not None:
+            use_gzip = gzip_ok and entry.gzip is not None
+            if use_gzip:
                 response.set_data(entry.gzip)
                 _as_gzip(response)
-            return _conditional(response, entry, gzip_ok)
+            response = _conditional(response, entry, gzip_ok)
+            return _served(response, name, use_gzip) if stored else response
         return response
 
     return wrapper
+
+
+def _served(response: Response, name: str, use_gzip: bool) -> Response:
+    """Tell :mod:`pollapp.web.hit_path` which stored entry and variant this 200 is, so that it can learn
+    the response's final headers and answer the next identical request itself."""
+    if response.status_code == 200:
+        request.environ[SERVED] = (name, use_gzip)
+    return response
 
 
 def _computed(view: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Response:
