@@ -67,10 +67,13 @@ class EncodedResult:
 
     body: bytes
     cached: bool
+    #: The payload ``body`` encodes, when it was just computed (a cached body is decoded on demand):
+    #: a smaller representation of a fresh fit is then made without decoding megabytes just encoded.
+    payload: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def data(self) -> dict[str, Any]:
-        return orjson.loads(self.body)
+        return self.payload if self.payload is not None else orjson.loads(self.body)
 
 
 @dataclass(frozen=True)
@@ -473,7 +476,7 @@ def series_trend(
     body = _encode(payload)
     if cache is not None:
         cache.set(key, body)
-    return EncodedResult(body, cached=False)
+    return EncodedResult(body, cached=False, payload=payload)
 
 
 # ---------------------------------------------------------------- series: house effects

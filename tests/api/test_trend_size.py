@@ -145,3 +145,21 @@ def test_sample_dots_keeps_whole_polls_evenly_spread():
     assert len(kept) == 100 and len(ids) == 50 and ids[0] == 0 and ids[-1] == 999
     gaps = {b - a for a, b in zip(ids, ids[1:])}
     assert max(gaps) - min(gaps) <= 1, "evenly spaced ranks"
+
+
+def test_a_fresh_fit_and_a_cached_one_give_the_same_bounded_bytes(app, client, long_series, fits, monkeypatch):
+    """The default representation of a fresh fit is made from the payload just encoded, that of a cached
+    fit from the stored body decoded: the two must be the same bytes (numbers, dates, NaN, order)."""
+    from pollapp.api.statistics import stats_cache
+    from pollapp.services import stats_series
+
+    monkeypatch.setattr(stats_series, "_now", lambda: "2026-01-01T00:00:00+00:00")  # both fits at one instant
+    app.config["RESPONSE_CACHE"] = "off"
+    fresh = client.get(URL + "?outcome=approve&polls=all")  # default step: bounded, made from the fresh payload
+    assert fresh.status_code == 200 and len(fits) == 1
+    with app.test_request_context():
+        stats_cache().clear()
+    assert client.get(URL + "?outcome=approve&step_days=1&polls=all").status_code == 200 and len(fits) == 2
+    again = client.get(URL + "?outcome=approve&polls=all")  # bounded, made from the cached full body
+    assert len(fits) == 2
+    assert again.get_data() == fresh.get_data()
