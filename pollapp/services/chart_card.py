@@ -104,7 +104,6 @@ def card_spec(options: CardOptions, *, title: str, headline: str, summary: str, 
     colours = THEME_COLOURS[options.theme]
     height = options.height or DEFAULT_CARD_HEIGHT
     spec = base_spec(options, title=title, subtitle=None, summary=summary, height=height)
-    spec["title"]["limit"] = {"expr": "width"}
     t = lambda key, **v: i18n.word(lang, key, **v)  # noqa: E731
     x = {"type": "quantitative", "scale": {"domain": [0, 100], "nice": False}, "title": None}
     # Rows of the card as fractions of the plot height (known only after autosize fits the text in).

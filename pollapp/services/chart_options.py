@@ -22,7 +22,7 @@ from pollapp.services.stats_series import series_version
 from pollapp.stats import STATS_VERSION
 
 #: Bump when the spec's shape or look changes: it is part of every chart ETag.
-CHART_VERSION = "2"
+CHART_VERSION = "3"
 THEMES = ("light", "dark")
 DEFAULT_HEIGHT = 380
 DEFAULT_CARD_HEIGHT = 300
