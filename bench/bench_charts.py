@@ -40,7 +40,9 @@ from sqlalchemy import text  # noqa: E402
 
 from pollapp import create_app  # noqa: E402
 from pollapp.extensions import db  # noqa: E402
-from pollapp.services import charts  # noqa: E402
+from pollapp.services import chart_options  # noqa: E402
+from pollapp.services import chart_render  # noqa: E402
+from pollapp.services import chart_series  # noqa: E402
 from pollapp.services.cache import LRUCache  # noqa: E402
 
 RATE_SERIES = "ukraine-territorial-concessions"
@@ -71,14 +73,14 @@ def render_rows(app) -> list[dict]:
         slugs = [s for (s,) in db.session.execute(text("SELECT slug FROM series ORDER BY slug"))]
         cache = LRUCache(max_entries=256)
         for slug in slugs:
-            options = charts.chart_options()
-            chart = charts.series_chart(db.session, slug, options, base_url="http://bench", cache=cache)  # fits
-            build = timed(lambda: charts.series_chart(db.session, slug, options, base_url="http://bench",
+            options = chart_options.chart_options()
+            chart = chart_series.series_chart(db.session, slug, options, base_url="http://bench", cache=cache)  # fits
+            build = timed(lambda: chart_series.series_chart(db.session, slug, options, base_url="http://bench",
                                                       cache=cache), 5)
-            spec = charts.static_spec(chart.spec, charts.DEFAULT_WIDTH)
-            charts.render(spec, "svg")
-            svg_time = timed(lambda: charts.render(spec, "svg"), 5)
-            svg = charts.render(spec, "svg")
+            spec = chart_render.static_spec(chart.spec, chart_options.DEFAULT_WIDTH)
+            chart_render.render(spec, "svg")
+            svg_time = timed(lambda: chart_render.render(spec, "svg"), 5)
+            svg = chart_render.render(spec, "svg")
             page = client.get(f"/embed/series/{slug}").data
             rows.append({
                 "series": slug,

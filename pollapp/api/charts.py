@@ -1,7 +1,7 @@
 """Chart specs: the ONE Vega-Lite spec of a series chart or a poll card, as JSON.
 
 The spec is what the embed pages draw and what the static images are rendered from
-(:mod:`pollapp.services.charts`). A computed GET: the ETag (series data version + normalised options +
+(:mod:`pollapp.services.chart_series`, :mod:`pollapp.services.chart_card`). A computed GET: the ETag (series data version + normalised options +
 chart and statistics versions) is known before any poll is loaded, so ``If-None-Match`` gets a 304
 without work (Werkzeug's ``make_conditional`` keeps ETag and Cache-Control on it).
 """
@@ -18,7 +18,9 @@ from pollapp.api.blueprint import Blueprint
 
 from pollapp.extensions import db
 from pollapp.schemas.charts import CardArgsSchema, ChartArgsSchema
-from pollapp.services import charts
+from pollapp.services import chart_card
+from pollapp.services import chart_options
+from pollapp.services import chart_series
 
 PATH = ""
 blp = Blueprint("charts", __name__, description="Chart specs (Vega-Lite) for newsroom embeds and images.")
@@ -34,9 +36,10 @@ class SeriesChartSpec(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any], slug: str):
         """Vega-Lite spec of a series chart: polls, trend line and band per outcome, latest values, source."""
-        options = charts.chart_options(**args)
-        version = charts.data_version(db.session, slug)
-        return _spec_response(charts.chart_etag(version, "spec", options, request.host_url), lambda: charts.series_chart(
+        options = chart_options.chart_options(**args)
+        version = chart_options.data_version(db.session, slug)
+        etag = chart_options.chart_etag(version, "spec", options, request.host_url)
+        return _spec_response(etag, lambda: chart_series.series_chart(
             db.session, slug, options, base_url=request.host_url.rstrip("/"), cache=_stats_cache()).spec)
 
 
@@ -49,9 +52,10 @@ class PollCardSpec(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any], poll_id: int):
         """Vega-Lite spec of a poll card: one quoted result, its interval, net breakdown and disclosure."""
-        options = charts.card_options(**args)
-        version = charts.poll_data_version(db.session, poll_id)
-        return _spec_response(charts.chart_etag(version, "card-spec", options, request.host_url), lambda: charts.poll_card(
+        options = chart_options.card_options(**args)
+        version = chart_options.poll_data_version(db.session, poll_id)
+        etag = chart_options.chart_etag(version, "card-spec", options, request.host_url)
+        return _spec_response(etag, lambda: chart_card.poll_card(
             db.session, poll_id, options, base_url=request.host_url.rstrip("/")).spec)
 
 

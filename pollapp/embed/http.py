@@ -1,7 +1,7 @@
 """HTTP plumbing of the newsroom pages: strict query arguments, caches, conditional responses.
 
 Every chart response is a computed GET: its ETag (series data version + kind + normalised options +
-host, see :func:`pollapp.services.charts.chart_etag`) is known from one aggregate query, so a CDN or
+host, see :func:`pollapp.services.chart_options.chart_etag`) is known from one aggregate query, so a CDN or
 browser revalidating gets a 304 before any poll is loaded; a miss is served from the chart cache
 (rendered bytes keyed by ETag) or built once. ``Cache-Control: public, max-age, stale-while-revalidate``
 lets a CDN absorb a front-page spike and refresh in the background.

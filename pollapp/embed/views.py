@@ -25,10 +25,14 @@ from pollapp.schemas.charts import (
     load_query,
 )
 from pollapp.schemas.common import StrictSchema
+from pollapp.services import chart_card
 from pollapp.services import chart_i18n as i18n
-from pollapp.services import charts
+from pollapp.services import chart_options
+from pollapp.services import chart_render
+from pollapp.services import chart_series
 from pollapp.services import series as series_service
 from pollapp.services.methodology import defaults as methodology_defaults
+from pollapp.services.poll_page import poll_methodology
 
 bp = Blueprint("embed", __name__, template_folder="../templates", static_folder=None)
 PAGE_VERSION = "2"  # bump with the templates: part of every page ETag
@@ -42,10 +46,10 @@ EMBED_EXTRA_HEIGHT = 70  # the summary line and the data-table toggle under the 
 @bp.get("/embed/series/<slug>")
 @friendly_outage
 def series_embed(slug: str):
-    options = charts.chart_options(**query_args(ChartArgsSchema()))
+    options = chart_options.chart_options(**query_args(ChartArgsSchema()))
     return _embed_page(
-        options, f"series:{slug}", lambda: charts.data_version(db.session, slug), "embed-page",
-        lambda: charts.series_chart(db.session, slug, options, base_url=base_url(), cache=stats_cache()),
+        options, f"series:{slug}", lambda: chart_options.data_version(db.session, slug), "embed-page",
+        lambda: chart_series.series_chart(db.session, slug, options, base_url=base_url(), cache=stats_cache()),
         "embed/series.html", "chart", ("series", slug),
     )
 
@@ -53,10 +57,10 @@ def series_embed(slug: str):
 @bp.get("/embed/polls/<int:poll_id>")
 @friendly_outage
 def poll_embed(poll_id: int):
-    options = charts.card_options(**query_args(CardArgsSchema()))
+    options = chart_options.card_options(**query_args(CardArgsSchema()))
     return _embed_page(
-        options, f"poll:{poll_id}", lambda: charts.poll_data_version(db.session, poll_id), "card-page",
-        lambda: charts.poll_card(db.session, poll_id, options, base_url=base_url()),
+        options, f"poll:{poll_id}", lambda: chart_options.poll_data_version(db.session, poll_id), "card-page",
+        lambda: chart_card.poll_card(db.session, poll_id, options, base_url=base_url()),
         "embed/card.html", "card", ("polls", poll_id),
     )
 
@@ -67,7 +71,7 @@ def _embed_page(options: Any, version_key: str, version_of: Callable[[], str], k
     options, host and script bundle are unchanged; else ``make()`` rendered into ``template`` as ``name``."""
     version = fresh_data_version(version_key, version_of)
     bundle = assets.bundle(current_app._get_current_object())
-    etag = charts.chart_etag(version, kind, options, base_url(), bundle.filename, PAGE_VERSION)
+    etag = chart_options.chart_etag(version, kind, options, base_url(), bundle.filename, PAGE_VERSION)
 
     def build() -> bytes:
         made = make()
@@ -87,12 +91,13 @@ def gallery():
     page = series_service.list_series(db.session, country=None, tag=None, cursor=None, limit=500)
     items = []
     for view in page.items:
-        options = charts.chart_options()
-        chart = charts.series_chart(db.session, view.series.slug, options, base_url=base_url(), cache=stats_cache())
+        options = chart_options.chart_options()
+        chart = chart_series.series_chart(db.session, view.series.slug, options, base_url=base_url(),
+                                          cache=stats_cache())
         page_url = f"{base_url()}/embed/series/{view.series.slug}"
         items.append({
             "slug": view.series.slug, "chart": chart, "embed_url": page_url,
-            "snippet": _iframe(page_url, chart.title, None, charts.DEFAULT_HEIGHT + EMBED_EXTRA_HEIGHT),
+            "snippet": _iframe(page_url, chart.title, None, chart_options.DEFAULT_HEIGHT + EMBED_EXTRA_HEIGHT),
             "oembed_url": f"{base_url()}/oembed?" + urlencode({"url": page_url, "format": "json"}),
         })
     html = render_template("embed/gallery.html", items=items, lang=lang, t=_words(lang),
@@ -107,15 +112,15 @@ def gallery():
 @friendly_outage
 def poll_page(poll_id: int):
     args = query_args(CardArgsSchema())
-    options = charts.card_options(**args)
-    card = charts.poll_card(db.session, poll_id, options, base_url=base_url())
-    methodology = charts.poll_methodology(db.session, poll_id)
+    options = chart_options.card_options(**args)
+    card = chart_card.poll_card(db.session, poll_id, options, base_url=base_url())
+    methodology = poll_methodology(db.session, poll_id)
     page_url = f"{base_url()}/embed/polls/{poll_id}?" + urlencode({"question": card.question_code,
                                                                    "answer": card.answer_code})
     html = render_template(
         "embed/poll.html", card=card, m=methodology, lang=options.lang, t=_words(options.lang),
         bundle_url=_bundle_url(assets.bundle(current_app._get_current_object())),
-        snippet=_iframe(page_url, card.title, None, charts.DEFAULT_CARD_HEIGHT + EMBED_EXTRA_HEIGHT),
+        snippet=_iframe(page_url, card.title, None, chart_options.DEFAULT_CARD_HEIGHT + EMBED_EXTRA_HEIGHT),
         oembed_url=f"{base_url()}/oembed?" + urlencode({"url": page_url, "format": "json"}),
     )
     response = current_app.response_class(html, mimetype="text/html")
@@ -151,30 +156,30 @@ def asset(filename: str):
 def series_image(slug: str, fmt: str):
     args = query_args(ImageArgsSchema())
     scale = args.pop("scale")
-    options = charts.chart_options(**args)
-    version = fresh_data_version(f"series:{slug}", lambda: charts.data_version(db.session, slug))
-    etag = charts.chart_etag(version, f"image-{fmt}", options, base_url(), scale)
+    options = chart_options.chart_options(**args)
+    version = fresh_data_version(f"series:{slug}", lambda: chart_options.data_version(db.session, slug))
+    etag = chart_options.chart_etag(version, f"image-{fmt}", options, base_url(), scale)
 
     def build() -> bytes:
-        chart = charts.series_chart(db.session, slug, options, base_url=base_url(), cache=stats_cache())
-        return charts.render(charts.static_spec(chart.spec, options.width), fmt, scale=scale)
+        chart = chart_series.series_chart(db.session, slug, options, base_url=base_url(), cache=stats_cache())
+        return chart_render.render(chart_render.static_spec(chart.spec, options.width), fmt, scale=scale)
 
-    return computed(etag, charts.IMAGE_FORMATS[fmt], build, filename=f"{slug}.{fmt}")
+    return computed(etag, chart_render.IMAGE_FORMATS[fmt], build, filename=f"{slug}.{fmt}")
 
 
 @bp.get("/charts/polls/<int:poll_id>.<any(svg, png, pdf):fmt>")
 def poll_image(poll_id: int, fmt: str):
     args = query_args(CardImageArgsSchema())
     scale = args.pop("scale")
-    options = charts.card_options(**args)
-    version = fresh_data_version(f"poll:{poll_id}", lambda: charts.poll_data_version(db.session, poll_id))
-    etag = charts.chart_etag(version, f"card-{fmt}", options, base_url(), scale)
+    options = chart_options.card_options(**args)
+    version = fresh_data_version(f"poll:{poll_id}", lambda: chart_options.poll_data_version(db.session, poll_id))
+    etag = chart_options.chart_etag(version, f"card-{fmt}", options, base_url(), scale)
 
     def build() -> bytes:
-        card = charts.poll_card(db.session, poll_id, options, base_url=base_url())
-        return charts.render(charts.static_spec(card.spec, options.width), fmt, scale=scale)
+        card = chart_card.poll_card(db.session, poll_id, options, base_url=base_url())
+        return chart_render.render(chart_render.static_spec(card.spec, options.width), fmt, scale=scale)
 
-    return computed(etag, charts.IMAGE_FORMATS[fmt], build, filename=f"poll-{poll_id}.{fmt}")
+    return computed(etag, chart_render.IMAGE_FORMATS[fmt], build, filename=f"poll-{poll_id}.{fmt}")
 
 
 # ---------------------------------------------------------------- oEmbed 1.0
@@ -204,22 +209,22 @@ def oembed():
     kind, ident, query = target
     try:
         if kind == "series":
-            options = charts.chart_options(**load_query(ChartArgsSchema(), query))
+            options = chart_options.chart_options(**load_query(ChartArgsSchema(), query))
             title = options.title or series_service.get_series(db.session, ident).title
-            default_height = options.height or charts.DEFAULT_HEIGHT
+            default_height = options.height or chart_options.DEFAULT_HEIGHT
         else:
-            options = charts.card_options(**load_query(CardArgsSchema(), query))
-            title = charts.poll_card(db.session, ident, options).title
-            default_height = options.height or charts.DEFAULT_CARD_HEIGHT
+            options = chart_options.card_options(**load_query(CardArgsSchema(), query))
+            title = chart_card.poll_card(db.session, ident, options).title
+            default_height = options.height or chart_options.DEFAULT_CARD_HEIGHT
     except (ma.ValidationError, InvalidParameter, InvalidInput) as exc:
         raise NotFound("The URL's chart options are not valid, so it is not an embeddable URL.") from exc
-    width = min(charts.DEFAULT_WIDTH, args["maxwidth"] or charts.DEFAULT_WIDTH)
+    width = min(chart_options.DEFAULT_WIDTH, args["maxwidth"] or chart_options.DEFAULT_WIDTH)
     height = min(default_height + EMBED_EXTRA_HEIGHT, args["maxheight"] or 10_000)
-    chart_height = max(charts.MIN_SIZE, height - EMBED_EXTRA_HEIGHT)
+    chart_height = max(chart_options.MIN_SIZE, height - EMBED_EXTRA_HEIGHT)
     page_query = MultiDict(query)
     page_query["height"] = str(chart_height)
     page_url = f"{base_url()}/embed/{kind}/{ident}?{urlencode(list(page_query.items(multi=True)))}"
-    thumb_w, thumb_h = max(charts.MIN_SIZE, width), max(charts.MIN_SIZE, min(chart_height, height))
+    thumb_w, thumb_h = max(chart_options.MIN_SIZE, width), max(chart_options.MIN_SIZE, min(chart_height, height))
     image_query = MultiDict(query)
     image_query["width"], image_query["height"] = str(thumb_w), str(thumb_h)
     image_path = f"/charts/series/{ident}.png" if kind == "series" else f"/charts/polls/{ident}.png"

@@ -14,7 +14,7 @@ from marshmallow import validate
 
 from pollapp.schemas.common import CODE, StrictSchema
 from pollapp.services.chart_i18n import LANGUAGE_CODES
-from pollapp.services.charts import MAX_SIZE, MIN_SIZE, THEMES
+from pollapp.services.chart_options import MAX_SIZE, MIN_SIZE, THEMES
 from pollapp.services.stats_inputs import TREND_METHODS
 
 _SIZE = validate.Range(min=MIN_SIZE, max=MAX_SIZE, error=f"Must be between {MIN_SIZE} and {MAX_SIZE} pixels.")

@@ -53,7 +53,8 @@ def test_series_spec_has_polls_trend_band_latest_and_source(client, series):
     assert lines[1] == "trend: Kalman smoother, 95% band · methodology: http://localhost/methodology#trend"
     assert re.fullmatch(r"Trump's win brings peace closer: Closer rose from 4[0-2]% in Jan 2025 to 4[89]% in Jun 2025 "
                         r"\(Kyiv International Institute of Sociology, 6 polls\)\.", spec["description"])
-    assert spec["width"] == "container" and spec["title"]["text"] == "Trump's win brings peace closer"
+    assert spec["width"] == "container"
+    assert spec["params"] == [{"name": "chart_title", "value": "Trump's win brings peace closer"}]
     tooltip = [t["title"] for t in spec["layer"][2]["encoding"]["tooltip"]]
     assert tooltip == ["Pollster", "Outcome", "Field dates", "Sample size", "Mode", "Value", "95% interval"]
 
@@ -62,7 +63,7 @@ def test_options_shape_the_spec(client, series):
     spec = client.get("/api/v1/series/peace-closer/chart.vl.json?outcome=closer&show_polls=false&show_band=false"
                       "&height=500&width=800&theme=dark&title=Peace&lang=uk").get_json()
     assert [layer["name"] for layer in spec["layer"]] == ["trend", "latest", "source"]
-    assert spec["height"] == 500 and spec["width"] == 800 and spec["title"]["text"] == "Peace"
+    assert spec["height"] == 500 and spec["width"] == 800 and spec["params"][0]["value"] == "Peace"
     assert spec["background"] == "#16181d"
     assert spec["config"]["locale"]["number"]["decimal"] == ","
     assert spec["config"]["locale"]["time"]["shortMonths"][0] == "січ."
@@ -95,7 +96,7 @@ def test_spec_etag_follows_the_data(client, auth, series):
     assert client.get("/api/v1/series/peace-closer/chart.vl.json?lang=uk").headers["ETag"] != etag
     client.patch("/api/v1/series/peace-closer", json={"title": "Renamed"}, headers=if_match(client, "/api/v1/series/peace-closer", auth))
     changed = client.get("/api/v1/series/peace-closer/chart.vl.json", headers={"If-None-Match": etag})
-    assert changed.status_code == 200 and changed.get_json()["title"]["text"] == "Renamed"
+    assert changed.status_code == 200 and changed.get_json()["params"][0]["value"] == "Renamed"
 
 
 def test_poll_card_spec(client, poll):

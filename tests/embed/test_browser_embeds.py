@@ -135,6 +135,49 @@ def test_poll_card_renders_breakdown_whisker_and_tooltip(live_server, peace_poll
     v.screenshot("embed-poll-card.png")
 
 
+# Every text of the chart inside the chart's box, which is inside the frame: the page does not scroll
+# sideways and nothing is clipped at the frame's edge (the release check of issue 9 found a 473 px chart
+# in a 360 px frame; at 480 and 800 px a first fix drew the title above the top edge until embed.js laid
+# the chart out a second time). Returns the widths, the texts past the box, the chart's text and the title's.
+_NARROW_CHECK = """() => {
+  const svg = document.querySelector('#chart svg'), box = svg.getBoundingClientRect();
+  const outside = [...svg.querySelectorAll('text')].filter(t => {
+    const r = t.getBoundingClientRect();
+    return r.width > 0 && (r.right > box.right + 0.5 || r.left < box.left - 0.5 || r.top < box.top - 0.5
+                           || r.bottom > box.bottom + 0.5);
+  }).map(t => t.textContent);
+  return {page: document.documentElement.scrollWidth, chart: document.querySelector('#chart').clientWidth,
+          svg: Number(svg.getAttribute('width')), outside: outside, text: svg.textContent,
+          title: [...svg.querySelectorAll('.role-title text')].map(t => t.textContent).join(' ')};
+}"""
+
+
+@pytest.mark.parametrize("width, query", [(360, ""), (320, "?lang=uk&theme=dark"), (480, ""), (800, "")])
+def test_series_embed_fits_its_frame(live_server, visit, width, query):
+    v = visit(f"{live_server}/embed/series/{SERIES}{query}", width=width)
+    v.page.wait_for_selector("#chart[data-rendered=true] svg", timeout=RENDER_TIMEOUT_MS)
+    seen = v.page.evaluate(_NARROW_CHECK)
+    assert seen["page"] <= width and seen["svg"] <= seen["chart"] <= width, seen
+    assert seen["outside"] == [], seen["outside"]
+    # the title is wrapped (lines are tspans, joined without spaces by textContent), not cut
+    assert "Ukrainiansreadyforterritorialconcessions" in seen["text"].replace(" ", "")
+    assert "…" not in seen["title"], seen["title"]
+    assert not v.errors
+    v.screenshot(f"embed-series-{width}.png")
+
+
+def test_poll_card_fits_a_phone_frame(live_server, peace_poll_id, visit):
+    v = visit(f"{live_server}/embed/polls/{peace_poll_id}?question=trump_peace_closer&answer=peace_closer", width=320)
+    v.page.wait_for_selector("#chart[data-rendered=true] svg", timeout=RENDER_TIMEOUT_MS)
+    seen = v.page.evaluate(_NARROW_CHECK)
+    assert seen["page"] <= 320 and seen["svg"] <= seen["chart"] <= 320, seen
+    assert seen["outside"] == [], seen["outside"]
+    assert "distancingtheendofhostilitiesinUkraine?" in seen["text"].replace(" ", "")  # the question, whole
+    assert "…" not in seen["title"], seen["title"]
+    assert not v.errors
+    v.screenshot("embed-poll-card-320.png")
+
+
 def test_gallery_shows_every_series_with_live_embeds(live_server, real_client, visit):
     series = real_client.get("/api/v1/series?limit=500").get_json()["items"]
     v = visit(f"{live_server}/", width=1000, height=900)

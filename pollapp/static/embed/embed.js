@@ -11,6 +11,10 @@
       actions: false,
       tooltip: { theme: dark ? "dark" : "light" },
       loader: { target: "_blank" }
+    }).then(function (result) {
+      // The legend columns and the title's lines follow the plot's width, which autosize "fit" only
+      // knows after a first layout: lay out once more so their final height moves the plot down.
+      return result.view.resize().runAsync();
     }).then(function () {
       el.setAttribute("data-rendered", "true");
     }).catch(function (error) {
