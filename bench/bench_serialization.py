@@ -72,7 +72,8 @@ def bare_app(url: str) -> Flask:
 
 def main(n_polls: int, repeat: int) -> None:
     from pollapp.api.polls import poll_filters
-    from pollapp.schemas.polls import PollListArgsSchema, PollPageSchema
+    from pollapp.schemas.polls_list_args import PollListArgsSchema
+    from pollapp.schemas.polls_out import PollPageSchema
     from pollapp.services import polls
 
     machine = f"{platform.node()} {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"

@@ -4,7 +4,7 @@ it was, through the server (gunicorn, ``POST /api/v1/imports``) and through ``fl
 The file is SYNTHETIC (``bench/synthetic.py`` ``write_fte_csv``: every name says "Synthetic"): 8,000
 rows in FiveThirtyEight's layout, 6,000 polls: more than ``bulk_polls.ANALYZE_AFTER``, so the
 PostgreSQL import runs its ANALYZE inside the transaction too, and two of the fast path's write steps
-(``imports_fte_fast.CHUNK_POLLS`` new polls each), so the import is still writing well after the first
+(``imports_fte_fast_documents.CHUNK_POLLS`` new polls each), so the import is still writing well after the first
 writes show (the fast path writes 1,500 rows in a fraction of a second). The kill is made to land mid-import,
 and the test asserts it did: the process is still running and its transaction has already written
 (PostgreSQL: its backend holds a transaction id, ``pg_stat_activity.backend_xid``; SQLite: the

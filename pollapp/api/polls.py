@@ -16,14 +16,9 @@ from pollapp.extensions import db
 from pollapp.repository import PollFilters
 from pollapp.schemas.common import WriteArgsSchema
 from pollapp.schemas.history import HistoryArgsSchema, RevisionPageSchema
-from pollapp.schemas.polls import (
-    PollInSchema,
-    PollListArgsSchema,
-    PollOutSchema,
-    PollPageSchema,
-    merge_patch,
-    patch_schema,
-)
+from pollapp.schemas.polls import PollInSchema, merge_patch, patch_schema
+from pollapp.schemas.polls_list_args import PollListArgsSchema
+from pollapp.schemas.polls_out import PollOutSchema, PollPageSchema
 from pollapp.services import history, history_log, poll_rows, polls
 
 PATH = "/polls"

@@ -23,16 +23,17 @@ from flask.views import MethodView
 from pollapp.api.blueprint import Blueprint
 
 from pollapp.extensions import db
-from pollapp.schemas.statistics import (
-    AdjustedPointsSchema,
+from pollapp.schemas.statistics_args import (
     CompareArgsSchema,
-    CompareSchema,
     HouseEffectArgsSchema,
+    IntervalArgsSchema,
+    TrendArgsSchema,
+)
+from pollapp.schemas.statistics_poll_responses import CompareSchema, PollIntervalsSchema
+from pollapp.schemas.statistics_series_responses import (
+    AdjustedPointsSchema,
     HouseEffectSchema,
     HouseEffectsSchema,
-    IntervalArgsSchema,
-    PollIntervalsSchema,
-    TrendArgsSchema,
     TrendSchema,
 )
 from pollapp.services import data_version, history_asof, statistics

@@ -23,7 +23,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from pollapp.schemas import organisations, polls, series
+from pollapp.schemas import organisations, polls, polls_out, series
 from pollapp.services import exports, poll_layout
 
 #: Units of numeric fields, by (entity, field). Counts and identifiers say so, so that every
@@ -126,9 +126,9 @@ ENTITIES: tuple[Entity, ...] = (
 def entries() -> list[Entry]:
     """Every entry, entity by entity, fields in the order the API serves them."""
     out: list[Entry] = []
-    out += _schema_entries("poll", polls.PollInSchema(), polls.PollOutSchema(), skip={"questions"})
-    out += _schema_entries("question", polls.QuestionInSchema(), polls.QuestionOutSchema(), skip={"answers"})
-    out += _schema_entries("answer", polls.AnswerInSchema(), polls.AnswerOutSchema())
+    out += _schema_entries("poll", polls.PollInSchema(), polls_out.PollOutSchema(), skip={"questions"})
+    out += _schema_entries("question", polls.QuestionInSchema(), polls_out.QuestionOutSchema(), skip={"answers"})
+    out += _schema_entries("answer", polls.AnswerInSchema(), polls_out.AnswerOutSchema())
     out += _schema_entries("series", series.SeriesInSchema(), series.SeriesOutSchema(), skip={"outcomes"})
     out += _schema_entries("outcome", series.OutcomeSchema(), series.OutcomeOutSchema())
     out += _schema_entries("member", series.MemberInSchema(), series.MemberOutSchema())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pollapp.schemas.polls import PollListArgsSchema
+from pollapp.schemas.polls_list_args import PollListArgsSchema
 
 
 class PollDownloadArgsSchema(PollListArgsSchema):

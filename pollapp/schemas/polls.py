@@ -11,6 +11,8 @@ The document rules (each reported with a JSON Pointer to the offending field, al
 * ``field_end_date >= field_start_date`` and ``publication_date >= field_end_date``;
 * sample sizes >= 1 when known, and a question base's ``base_n`` <= the poll's ``sample_size``;
 * ``design_effect >= 1``; a poll declared unweighted lists no weighting variables.
+
+The poll as served is :mod:`.polls_out`; the list's query arguments are :mod:`.polls_list_args`.
 """
 
 from __future__ import annotations
@@ -25,16 +27,12 @@ from pollapp.schemas.common import (
     CODE,
     COUNTRY,
     LANGUAGE,
-    PageArgsSchema,
     SLUG,
     StrictSchema,
     WholeNumber,
-    envelope,
     text_field,
     url_field,
 )
-from pollapp.schemas.organisations import RefSchema
-from pollapp.services.disclosure import assess
 
 SUM_TOLERANCE = 2.0  # published percentages are rounded: 100 +/- 2 is still a complete question
 NET_TOLERANCE = 1.0
@@ -270,120 +268,6 @@ class PollInSchema(StrictSchema):
         return data
 
 
-class AnswerOutSchema(ma.Schema):
-    class Meta:
-        ordered = True
-
-    code = ma.fields.String()
-    label = ma.fields.String()
-    pct = ma.fields.Float()
-    position = ma.fields.Integer()
-    substantive = ma.fields.Boolean()
-    is_net = ma.fields.Boolean()
-    components = ma.fields.Function(lambda answer: [c.code for c in answer.components])
-    notes = ma.fields.String(allow_none=True)
-
-
-class QuestionOutSchema(ma.Schema):
-    class Meta:
-        ordered = True
-
-    id = ma.fields.Integer()
-    code = ma.fields.String()
-    wording = ma.fields.String()
-    wording_exact = ma.fields.Boolean()
-    wording_en = ma.fields.String(allow_none=True)
-    language = ma.fields.String()
-    preceding_context = ma.fields.String(allow_none=True)
-    position = ma.fields.Integer()
-    population = _enum_field(Population, allow_none=True)
-    base_description = ma.fields.String(allow_none=True)
-    base_n = ma.fields.Integer(allow_none=True)
-    split_variant = ma.fields.String(allow_none=True)
-    multi_select = ma.fields.Boolean()
-    remainder_not_reported = ma.fields.Boolean(
-        metadata={"description": "True when the published answers sum to less than 98%."}
-    )
-    notes = ma.fields.String(allow_none=True)
-    answers = ma.fields.List(ma.fields.Nested(AnswerOutSchema))
-
-
-class DisclosureItemSchema(ma.Schema):
-    class Meta:
-        ordered = True
-
-    code = ma.fields.String()
-    label = ma.fields.String()
-    present = ma.fields.Boolean()
-
-
-class DisclosureSchema(ma.Schema):
-    class Meta:
-        ordered = True
-
-    score = ma.fields.Integer(metadata={"description": "Share of AAPOR's 12 immediate-disclosure items present (0-100)."})
-    missing = ma.fields.List(ma.fields.String(), metadata={"description": "Labels of the missing items."})
-    items = ma.fields.List(ma.fields.Nested(DisclosureItemSchema))
-
-
-class PollOutSchema(ma.Schema):
-    class Meta:
-        ordered = True
-
-    id = ma.fields.Integer()
-    pollster = ma.fields.Nested(RefSchema)
-    partner_pollsters = ma.fields.List(ma.fields.Nested(RefSchema), attribute="partners")
-    sponsors = ma.fields.List(ma.fields.Nested(RefSchema))
-    self_sponsored = ma.fields.Boolean()
-    field_start_date = ma.fields.Date()
-    field_end_date = ma.fields.Date()
-    field_dates_precision = _enum_field(DatePrecision)
-    publication_date = ma.fields.Date(allow_none=True)
-    country = ma.fields.String()
-    region = ma.fields.String(allow_none=True)
-    population = _enum_field(Population)
-    population_description = ma.fields.String(allow_none=True)
-    coverage_exclusions = ma.fields.String(allow_none=True)
-    sample_size = ma.fields.Integer(allow_none=True)
-    sample_type = _enum_field(SampleType, allow_none=True)
-    sampling_frame = ma.fields.String(allow_none=True)
-    recruitment = ma.fields.String(allow_none=True)
-    data_collection = ma.fields.String(allow_none=True)
-    modes = ma.fields.List(ma.fields.String())
-    languages = ma.fields.List(ma.fields.String())
-    weighted = ma.fields.Boolean(allow_none=True)
-    weighting_variables = ma.fields.List(ma.fields.String())
-    design_effect = ma.fields.Float(allow_none=True)
-    margin_of_error = ma.fields.Float(allow_none=True)
-    confidence_level = ma.fields.Float(allow_none=True)
-    response_rate = ma.fields.Float(allow_none=True)
-    response_rate_formula = ma.fields.String(allow_none=True)
-    quality_procedures = ma.fields.String(allow_none=True)
-    limitations = ma.fields.String(allow_none=True)
-    partisan = ma.fields.Boolean()
-    internal = ma.fields.Boolean()
-    tracking = ma.fields.Boolean()
-    source_url = ma.fields.String(allow_none=True)
-    report_url = ma.fields.String(allow_none=True)
-    topline_url = ma.fields.String(allow_none=True)
-    crosstab_url = ma.fields.String(allow_none=True)
-    notes = ma.fields.String(allow_none=True)
-    source = ma.fields.String(allow_none=True)
-    source_id = ma.fields.String(allow_none=True)
-    disclosure = ma.fields.Nested(DisclosureSchema, metadata={"description": "AAPOR immediate-disclosure completeness."})
-    questions = ma.fields.List(ma.fields.Nested(QuestionOutSchema))
-    created_at = ma.fields.AwareDateTime()
-    updated_at = ma.fields.AwareDateTime()
-
-    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
-        if attr == "disclosure":
-            return assess(obj)
-        return super().get_attribute(obj, attr, default)
-
-
-PollPageSchema = envelope(PollOutSchema, "PollPage")
-
-
 def merge_patch(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     """PATCH: top-level fields of ``changes`` replace those of the current document; the merged
     document is then checked as a whole (e.g. a new end date against the stored start date)."""
@@ -396,39 +280,3 @@ def merge_patch(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, A
 def patch_schema() -> PollInSchema:
     """Field-level validation of a PATCH body: any top-level subset, each field complete."""
     return PollInSchema(partial=tuple(PollInSchema().fields))
-
-POLL_SORTS = ["field_end_date", "-field_end_date", "publication_date", "-publication_date"]
-
-
-class PollListArgsSchema(PageArgsSchema):
-    pollster = ma.fields.List(ma.fields.String(validate=SLUG), load_default=list, metadata={"description": "Pollster slug (repeatable: any of)."})
-    sponsor = ma.fields.List(ma.fields.String(validate=SLUG), load_default=list, metadata={"description": "Sponsor slug (repeatable: any of)."})
-    country = ma.fields.List(ma.fields.String(validate=COUNTRY), load_default=list)
-    population = ma.fields.List(_enum_field(Population), load_default=list)
-    mode = ma.fields.List(_enum_field(Mode), load_default=list, metadata={"description": "Polls using any of these modes."})
-    field_date_from = ma.fields.Date(
-        load_default=None, metadata={"description": "Polls whose fieldwork ended on or after this date."}
-    )
-    field_date_to = ma.fields.Date(
-        load_default=None, metadata={"description": "Polls whose fieldwork started on or before this date."}
-    )
-    series = ma.fields.String(load_default=None, validate=SLUG, metadata={"description": "Polls in this series."})
-    tag = ma.fields.String(
-        load_default=None, validate=validate.Length(min=1, max=80), metadata={"description": "Polls in any series with this tag."}
-    )
-    q = ma.fields.String(
-        load_default=None,
-        validate=validate.Length(min=2, max=200),
-        metadata={"description": "Text search in question wording (original and English), case-insensitive."},
-    )
-    sort = ma.fields.String(
-        load_default="-field_end_date",
-        validate=validate.OneOf(POLL_SORTS),
-        metadata={"description": "Order; '-' for newest first. publication_date falls back to field_end_date."},
-    )
-
-    @ma.validates_schema
-    def check_range(self, data: dict[str, Any], **kwargs: Any) -> None:
-        start, end = data.get("field_date_from"), data.get("field_date_to")
-        if start and end and end < start:
-            raise ma.ValidationError({"field_date_to": ["field_date_to is before field_date_from."]})

@@ -7,7 +7,7 @@ SELECTs themselves. Here five set-based SELECTs (page, sponsors, partners, quest
 components: :func:`pollapp.repository.poll_page_rows` and friends) are assembled into the very
 dicts the schema would produce, in its field order, and encoded once with orjson.
 
-The contract is ``pollapp.schemas.polls.PollOutSchema``: same keys in the same order, same types
+The contract is ``pollapp.schemas.polls_out.PollOutSchema``: same keys in the same order, same types
 (floats as floats, enums by value, dates and timestamps in ISO 8601), same nulls and the same
 disclosure assessment (:func:`pollapp.services.disclosure.assess`, fed light row objects).
 ``tests/api/test_fast_serialization.py`` checks that the bytes equal Flask's encoding of the schema's

@@ -6,7 +6,8 @@ marshmallow or commits. Errors of :mod:`pollapp.stats` become
 :class:`~pollapp.exceptions.InvalidInput` / :class:`~pollapp.exceptions.InsufficientData` (422)
 naming the query parameter at fault.
 
-* :mod:`.stats_polls`: :func:`poll_intervals`, :func:`compare`;
+* :mod:`.stats_polls`: :func:`poll_intervals`;
+* :mod:`.stats_compare`: :func:`compare`;
 * :mod:`.stats_series`: :func:`series_trend`, :func:`house_effects`, :func:`adjusted_points`, and the
   data version / cache key they and the ETags share (:func:`series_version`, :func:`result_key`);
 * :mod:`.stats_params`: normalised parameters (:func:`trend_params`, :func:`house_params`);
@@ -27,7 +28,8 @@ from pollapp.services.stats_params import (
     house_params,
     trend_params,
 )
-from pollapp.services.stats_polls import compare, poll_intervals
+from pollapp.services.stats_compare import compare
+from pollapp.services.stats_polls import poll_intervals
 from pollapp.services.stats_series import (
     GRID_COLUMNS,
     EncodedResult,

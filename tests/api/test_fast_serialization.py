@@ -24,7 +24,8 @@ from own_database import migrated_app
 from pollapp.api.caching import etag_of
 from pollapp.api.polls import poll_filters
 from pollapp.extensions import db
-from pollapp.schemas.polls import PollListArgsSchema, PollPageSchema
+from pollapp.schemas.polls_list_args import PollListArgsSchema
+from pollapp.schemas.polls_out import PollPageSchema
 from pollapp.services import polls
 
 DATA = Path(__file__).resolve().parents[2] / "data"

@@ -15,7 +15,7 @@ import pytest
 
 import pollapp.stats.trend as stats_trend
 from factories import assert_problem, error_parameters, if_match
-from pollapp.schemas.statistics import GridRowSchema
+from pollapp.schemas.statistics_series_responses import GridRowSchema
 from pollapp.services.stats_inputs import DATE, PCT, TREND_METHODS, frame_records
 from pollapp.services.statistics import GRID_COLUMNS
 from stats_support import SERIES, add_poll, approval_question, build_world, create_series, put_poll
@@ -353,7 +353,7 @@ def test_served_trend_is_the_schema_dump_byte_for_byte(client, world, auth, quer
     # without a sample size adds the filled-in columns (no design effect).
     import orjson
 
-    from pollapp.schemas.statistics import TrendSchema
+    from pollapp.schemas.statistics_series_responses import TrendSchema
 
     add_poll(client, auth, pollster="alpha", start=dt.date(2024, 2, 5), approve=41, sample_size=None)
     body = trend(client, query).get_data()

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from pollapp.schemas import dictionary, organisations, polls, series
+from pollapp.schemas import dictionary, organisations, polls, polls_out, series
 from pollapp.services import exports, poll_layout
 
 SCHEMAS = [
     ("poll", polls.PollInSchema, {"questions"}),
-    ("poll", polls.PollOutSchema, {"questions"}),
+    ("poll", polls_out.PollOutSchema, {"questions"}),
     ("question", polls.QuestionInSchema, {"answers"}),
-    ("question", polls.QuestionOutSchema, {"answers"}),
+    ("question", polls_out.QuestionOutSchema, {"answers"}),
     ("answer", polls.AnswerInSchema, set()),
-    ("answer", polls.AnswerOutSchema, set()),
+    ("answer", polls_out.AnswerOutSchema, set()),
     ("series", series.SeriesInSchema, {"outcomes"}),
     ("series", series.SeriesOutSchema, {"outcomes"}),
     ("outcome", series.OutcomeSchema, set()),
@@ -62,10 +62,10 @@ def test_a_new_undocumented_field_is_caught(monkeypatch):
     """The completeness test can fail: a field added without a description shows up empty."""
     import marshmallow as ma
 
-    class Extended(polls.PollOutSchema):
+    class Extended(polls_out.PollOutSchema):
         mystery_score = ma.fields.Float()
 
-    monkeypatch.setattr(polls, "PollOutSchema", Extended)
+    monkeypatch.setattr(polls_out, "PollOutSchema", Extended)
     entry = {(e.entity, e.field): e for e in dictionary.entries()}[("poll", "mystery_score")]
     assert entry.description == "" and entry.unit == ""
 
