@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, scoped_session
 
 from pollapp.models import DataGeneration
@@ -57,3 +57,12 @@ def raise_data_generation(session: Session, floor: int) -> None:
         update(DataGeneration).where(DataGeneration.id == 1, DataGeneration.value < floor).values(value=floor),
         execution_options={"synchronize_session": False},
     )
+
+
+def data_generation_stamp(session: Session) -> tuple[int, dt.datetime | None]:
+    """The generation and the instant of the commit that set it (None before the first data change),
+    read together in the session's transaction: a data version that names a state of the database."""
+    row = session.execute(
+        select(DataGeneration.value, DataGeneration.changed_at).where(DataGeneration.id == 1)
+    ).first()
+    return (int(row[0]), row[1]) if row else (0, None)
