@@ -36,6 +36,7 @@ from pollapp.repository.polls import (
     _poll_page,
     poll_chunks,
     polls_without_source,
+    poll_sources,
 )
 from pollapp.repository.poll_rows import (
     poll_page_rows,
@@ -119,6 +120,7 @@ from pollapp.repository.generation import (
     committed_data_generation,
     bump_data_generation,
     raise_data_generation,
+    data_generation_stamp,
 )
 
 # The private helpers above are re-exported too (as the single module offered them), but are not
@@ -141,6 +143,7 @@ __all__ = [
     "bump_data_generation",
     "committed_data_generation",
     "data_generation",
+    "data_generation_stamp",
     "database_answers",
     "idempotency_record",
     "latest_revisions",
@@ -165,6 +168,7 @@ __all__ = [
     "poll_question_rows",
     "poll_revisions",
     "poll_sort_key",
+    "poll_sources",
     "polls_by_source",
     "polls_by_source_ids",
     "polls_for_history",

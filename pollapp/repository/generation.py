@@ -11,7 +11,7 @@ import os
 import threading
 from typing import Any
 
-from sqlalchemy import event, insert, update
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
@@ -135,3 +135,12 @@ def _close_quietly(connection: Any) -> None:
         connection.close()
     except Exception:  # noqa: BLE001 - a broken connection may fail to close; it is dropped either way
         pass
+
+
+def data_generation_stamp(session: Session) -> tuple[int, dt.datetime | None]:
+    """The generation and the instant of the commit that set it (None before the first data change),
+    read together in the session's transaction: a data version that names a state of the database."""
+    row = session.execute(
+        select(DataGeneration.value, DataGeneration.changed_at).where(DataGeneration.id == 1)
+    ).first()
+    return (int(row[0]), row[1]) if row else (0, None)

@@ -178,6 +178,20 @@ def poll_chunks(session: Session, filters: PollFilters, *, sort: str, size: int)
         after = (last_key, last.id)
 
 
+def poll_sources(session: Session, filters: PollFilters) -> list[tuple[str, str | None]]:
+    """(pollster name, source_url) of every poll matching ``filters``, distinct, by name then URL: the
+    credits of a poll-list download (one statement, whatever the number of polls)."""
+    ids = _filtered_polls(filters).with_only_columns(Poll.id).scalar_subquery()
+    query = (
+        select(Pollster.name, Poll.source_url)
+        .join(Pollster, Poll.pollster_id == Pollster.id)
+        .where(Poll.id.in_(ids))
+        .distinct()
+        .order_by(Pollster.name, Poll.source_url)
+    )
+    return [(name, url) for name, url in session.execute(query)]
+
+
 def polls_without_source(session: Session, pollster_slugs: Sequence[str]) -> list[Poll]:
     """Polls of these pollsters that have no natural key (source, source_id), fully loaded: the
     candidates an import matches by pollster, field dates and question wording."""

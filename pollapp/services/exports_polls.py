@@ -25,6 +25,7 @@ from pollapp.services.polls import poll_document
 
 CHUNK = 200  # polls per query and per chunk of output
 FORMATS = {"csv": "text/csv", "json": "application/json"}
+LAYOUT_VERSION = 1  # bump when the files' layout or encoding changes (part of the downloads' ETag)
 
 
 def documents(session: Session, filters: repository.PollFilters, *, sort: str) -> Iterator[dict[str, Any]]:

@@ -78,6 +78,7 @@ CACHED: dict[str, tuple[str, ...]] = {
     "charts.SeriesChartSpec": (),
     "charts.PollCardSpec": (),
     "exports.SeriesDataPackage": (),
+    "poll_downloads.PollsDataPackage": (),
     "embed.series_embed": (),
     "embed.poll_embed": (),
     "embed.series_image": (),
