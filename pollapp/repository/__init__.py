@@ -65,7 +65,6 @@ from pollapp.repository.points import (
     series_points_stream,
     POINT_STAT_EXTRA_COLUMNS,
     series_point_stat_rows,
-    _MISSING,
     _series_points_query,
 )
 from pollapp.repository.stat_rows import (

@@ -9,7 +9,7 @@ depend on."""
 from __future__ import annotations
 
 import datetime as dt
-import operator
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,32 +119,58 @@ def series_point_stat_rows(session: Session, series_id: int) -> Iterator[list[tu
     (:func:`series_outcome_rows`).
 
     Enumerations come as their stored values (strings, which is what ``orjson`` writes for the enum
-    members too) and ``modes`` is decoded once per distinct JSON text, not once per row: the
-    per-value conversions were most of the cost of reading a large series."""
+    members too). The rows are read from the DBAPI cursor, not through SQLAlchemy's result rows (which
+    cost about as much as the query itself on a large series, issue 7); the values SQLAlchemy would
+    convert (dates and booleans on SQLite, the ``modes`` JSON text) are converted here with
+    SQLAlchemy's own result processors, once per distinct value and column by column, so the tuples
+    equal what a SQLAlchemy read gives (tests/repository/test_point_stat_rows.py)."""
     query, key = _series_points_query(series_id, PointFilters(), raw=True)
     query = query.add_columns(Poll.sample_size.label("poll_sample_size"), Question.base_n, Poll.confidence_level)
-    query = query.order_by(*key).execution_options(stream_results=True, yield_per=STREAM_BATCH)
-    result = session.connection().execute(query)
-    keys = tuple(result.keys())
-    modes_at = POINT_COLUMNS.index("modes")
-    pick = operator.itemgetter(*(keys.index(name) for name in (*POINT_COLUMNS, *POINT_STAT_EXTRA_COLUMNS)))
-    decoded: dict[Any, Any] = {}  # the decoded lists are shared between rows: read-only
+    query = query.order_by(*key)
+    connection = session.connection()
+    dialect = connection.dialect
+    names = [column.name for column in query.selected_columns]
+    wanted = [names.index(name) for name in (*POINT_COLUMNS, *POINT_STAT_EXTRA_COLUMNS)]
+    modes_at = names.index("modes")
+    compiled = query.compile(dialect=dialect)
+    params = compiled.construct_params()
+    args: Any = tuple(params[name] for name in compiled.positiontup or ()) if compiled.positional else params
+    cursor = _cursor(connection.connection, dialect.name)
     try:
-        for batch in result.partitions():
-            rows = []
-            for row in batch:
-                values = pick(row)
-                raw = values[modes_at]
-                modes = decoded.get(raw, _MISSING)
-                if modes is _MISSING:
-                    modes = decoded[raw] = None if raw is None else orjson.loads(raw)
-                rows.append((*values[:modes_at], modes, *values[modes_at + 1:]))
-            yield rows
+        cursor.execute(str(compiled), args)
+        converters: dict[int, _Memo] = {modes_at: _Memo(orjson.loads)}
+        for at, (column, described) in enumerate(zip(query.selected_columns, cursor.description)):
+            process = dialect.type_descriptor(column.type).result_processor(dialect, described[1])
+            if process is not None and at != modes_at:
+                converters[at] = _Memo(process)
+        while batch := cursor.fetchmany(STREAM_BATCH):
+            columns: list[Any] = list(zip(*batch))  # column by column: one C-level pass per conversion
+            for at, memo in converters.items():
+                columns[at] = list(map(memo.__getitem__, columns[at]))
+            yield list(zip(*[columns[at] for at in wanted]))
     finally:
-        result.close()
+        cursor.close()
 
 
-_MISSING = object()
+class _Memo(dict[Any, Any]):
+    """A value converter that converts each distinct value once (dates and ``modes`` texts repeat over
+    thousands of rows). Converted values are shared between rows: read-only. None stays None."""
+
+    def __init__(self, convert: Any) -> None:
+        super().__init__({None: None})
+        self._convert = convert
+
+    def __missing__(self, value: Any) -> Any:
+        converted = self[value] = self._convert(value)
+        return converted
+
+
+def _cursor(dbapi_connection: Any, dialect_name: str) -> Any:
+    """A DBAPI cursor on the session's connection (its transaction): server-side on PostgreSQL, so a
+    series of any size is fetched :data:`STREAM_BATCH` rows at a time, as ``stream_results`` does."""
+    if dialect_name == "postgresql":
+        return dbapi_connection.cursor(f"pollapp_points_{uuid.uuid4().hex}")
+    return dbapi_connection.cursor()
 
 
 def _series_points_query(
