@@ -1,0 +1,230 @@
+"""The polls a series statistic is fitted on (and the series' data version they were read at): the outcome asked for, each poll's share and effective
+sample size (unknown sizes filled, and said so), the polls left out before the model and why, and
+the trend options. Split from :mod:`pollapp.services.stats_series`, which fits and encodes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from pollapp import repository
+from pollapp.exceptions import DomainError, InsufficientData
+from pollapp.services import series as series_service
+from pollapp.services.stats_inputs import (
+    DEFF_IN_FILL,
+    N_DEFAULT,
+    N_POLLSTER_MEDIAN,
+    SampleInfo,
+    enum_value,
+    invalid,
+    resolve_sample,
+    stats_error,
+)
+from pollapp.services.stats_params import SELECTION_PARAMETERS, Selection
+from pollapp.stats import StatsInputError
+
+
+@dataclass(frozen=True)
+class SeriesVersion:
+    """The series and its data version (:mod:`pollapp.services.data_version`): ``digest`` is the
+    content hash of its points, now or as served at the instant ``as_of``."""
+
+    series_id: int
+    slug: str
+    outcomes: tuple[str, ...]
+    digest: str
+    as_of: dt.datetime | None = None
+    definition: str = ""  # title, outcome labels...: shown by results, not part of the data version
+    #: The statistics' rows read while hashing (``selection`` given and the version not cached), else None.
+    rows: list[tuple[Any, ...]] | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass
+class _Loaded:
+    frame: Any  # stats input: poll_id, pollster, start_date, end_date, publication_date, p, n_eff, population, tracking
+    info: Any  # per poll_id: what the response reports about each poll
+    excluded: list[dict[str, Any]]
+    warnings: list[str]
+
+
+def _resolve_outcome(version: SeriesVersion, selection: Selection) -> str:
+    outcome = selection.outcome
+    codes = ", ".join(version.outcomes)
+    if outcome is None:
+        if len(version.outcomes) == 1:
+            return version.outcomes[0]
+        raise invalid("outcome", f"Series '{version.slug}' has several outcomes: choose one ({codes}).")
+    if outcome not in version.outcomes:
+        raise invalid("outcome", f"Series '{version.slug}' has no outcome '{outcome}' (it has: {codes}).")
+    if selection.decided_against is not None and selection.decided_against not in version.outcomes:
+        raise invalid("decided_against", f"Series '{version.slug}' has no outcome '{selection.decided_against}'.")
+    return outcome
+
+
+def _load_polls(session: Session, version: SeriesVersion, selection: Selection, outcome: str) -> _Loaded:
+    import numpy as np
+    import pandas as pd
+
+    from pollapp.stats.trend import decided_share
+
+    against = selection.decided_against
+    wanted = [outcome, *([against] if against else [])]
+    if version.as_of is not None:
+        from pollapp.services import history_asof
+
+        series = series_service.get_series(session, version.slug)
+        rows = history_asof.series_outcome_rows(session, series, wanted, as_of=version.as_of)
+    elif version.rows is not None:  # read with the data version (same rows and order, maybe more outcomes)
+        position = repository.STAT_ROW_COLUMNS.index("outcome")
+        rows = [r for r in version.rows if r[position] in wanted]
+    else:
+        rows = repository.series_outcome_rows(session, version.series_id, wanted)
+    df = pd.DataFrame(rows, columns=list(repository.STAT_ROW_COLUMNS))
+    for column in ("pct", "poll_sample_size", "base_n", "design_effect", "margin_of_error", "confidence_level"):
+        df[column] = pd.to_numeric(df[column], errors="coerce").astype(float)
+    excluded: list[dict[str, Any]] = []
+    warnings: list[str] = []
+
+    def drop(mask: Any, reason: Any) -> None:
+        nonlocal main
+        mask = np.asarray(mask, dtype=bool)
+        if mask.any():
+            reasons = reason if isinstance(reason, list) else [reason] * int(mask.sum())
+            for (poll_id, pollster), why in zip(main.loc[mask, ["poll_id", "pollster"]].itertuples(index=False), reasons):
+                excluded.append({"poll_id": int(poll_id), "pollster": pollster, "reason": why})
+            main = main.loc[~mask].reset_index(drop=True)
+
+    main = df.loc[df["outcome"] == outcome].drop(columns="outcome").reset_index(drop=True)
+    main["population"] = [enum_value(v) for v in main["population"].tolist()]
+    if against:
+        other = df.loc[df["outcome"] == against, ["question_id", "pct"]].rename(columns={"pct": "pct_against"})
+        main = main.merge(other, on="question_id", how="left")
+        drop(main["pct_against"].isna(), f"no value for outcome '{against}' (needed for the decided-only share)")
+        drop((main["pct"] + main["pct_against"]) <= 0, f"neither '{outcome}' nor '{against}' has a positive share")
+    drop(main["pct"] > 100, "the outcome sums answers to more than 100% (multi-select question)")
+
+    # Several questions of one poll measuring the outcome for the same population: keep one.
+    n_known = main["base_n"].fillna(main["poll_sample_size"]).fillna(0)
+    order = main.assign(_n=n_known).sort_values(["poll_id", "population", "_n", "question_id"],
+                                                 ascending=[True, True, False, True], kind="stable")
+    dup = order.duplicated(["poll_id", "population"]).to_numpy()
+    if dup.any():
+        kept = order.loc[~dup].set_index(["poll_id", "population"])["question_id"]
+        reasons = [
+            f"another question of this poll measures it for the same population (kept question {kept[(p, pop)]})"
+            for p, pop in order.loc[dup, ["poll_id", "population"]].itertuples(index=False)
+        ]
+        main = order.drop(columns="_n")
+        drop(dup, reasons)
+    else:
+        main = main.reset_index(drop=True)
+
+    samples: dict[tuple[Any, ...], SampleInfo] = {}
+    resolved = []
+    # Float columns (to_numeric above): NaN -> None, value by value on plain Python floats (no pd.isna).
+    columns = [[None if v != v else v for v in main[c].to_numpy(dtype=float).tolist()]
+               for c in ("poll_sample_size", "base_n", "design_effect", "margin_of_error", "confidence_level")]
+    for key in zip(*columns):
+        if key not in samples:
+            samples[key] = resolve_sample(sample_size=key[0], base_n=key[1], design_effect=key[2],
+                                          margin_of_error=key[3], confidence_level=key[4])
+        resolved.append(samples[key])
+    main["n"] = pd.array([s.n for s in resolved], dtype="Int64")
+    main["n_source"] = [s.n_source for s in resolved]
+    main["design_effect_used"] = [s.design_effect for s in resolved]
+    main["design_effect_source"] = [s.design_effect_source for s in resolved]
+    main["n_eff"] = np.array([np.nan if s.n_eff is None else s.n_eff for s in resolved], dtype=float)
+    if main["n_eff"].isna().any():
+        main = _fill_unknown_n(main, selection, warnings)
+    main["p"] = main["pct"] / 100.0
+    if against:
+        p1, p2 = main["pct"] / 100.0, main["pct_against"] / 100.0
+        over = (p1 + p2) > 1
+        if over.any():
+            # Rounded published shares may sum to a little over 100%: the ratio is unaffected.
+            total = (p1 + p2).where(over, 1.0)
+            p1, p2 = p1 / total, p2 / total
+            warnings.append(f"{int(over.sum())} poll(s): '{outcome}' and '{against}' sum to more than 100% "
+                            "(rounding); treated as all respondents decided.")
+        main = decided_share(main.assign(p1=p1, p2=p2), "p1", "p2")
+    frame = pd.DataFrame({
+        "poll_id": main["poll_id"].astype(int),
+        "pollster": main["pollster"].astype(str),
+        "start_date": pd.to_datetime(main["field_start_date"]),
+        "end_date": pd.to_datetime(main["field_end_date"]),
+        "publication_date": pd.to_datetime(main["publication_date"]),
+        "p": main["p"].astype(float),
+        "n_eff": main["n_eff"].astype(float),
+        "population": main["population"].astype(str),
+        "tracking": main["tracking"].astype(bool),
+    })
+    # The row stats keeps for a poll reported for several populations: the best-ranked population
+    # (same rule as pollapp.stats.trend.prepare), so that the response describes the row used.
+    rank = {p: i for i, p in enumerate(selection.population_preference)}
+    info = main.assign(_rank=[rank.get(str(p).lower(), len(rank)) for p in main["population"].tolist()])
+    info = info.sort_values(["poll_id", "_rank"], kind="stable").drop_duplicates("poll_id").set_index("poll_id")
+    return _Loaded(frame, info, excluded, warnings)
+
+
+def _fill_unknown_n(main: Any, selection: Selection, warnings: list[str]) -> Any:
+    """Fill unknown effective sample sizes with the pollster's median (of the polls published by
+    ``as_of``, so that no later poll informs an earlier estimate), else ``n_default``; say so."""
+    import pandas as pd
+
+    from pollapp.stats.trend import fill_missing_n
+
+    filled_frame = fill_missing_n(main, selection.n_default, strategy="pollster_median")
+    if selection.as_of is not None:
+        published = pd.to_datetime(main["publication_date"]).fillna(pd.to_datetime(main["field_end_date"]))
+        known_then = (published <= pd.Timestamp(selection.as_of)).to_numpy()
+        if known_then.any():
+            then = fill_missing_n(main.loc[known_then], selection.n_default, strategy="pollster_median")
+            filled_frame.loc[known_then, then.columns] = then
+    main = filled_frame
+    filled = main["n_eff_imputed"].to_numpy(dtype=bool)
+    source = main["n_eff_source"].map({"pollster median": N_POLLSTER_MEDIAN, "default": N_DEFAULT})
+    main.loc[filled, "n_source"] = source[filled]
+    main.loc[filled, "design_effect_used"] = None
+    main.loc[filled, "design_effect_source"] = DEFF_IN_FILL
+    counts = main.loc[filled, "n_source"].value_counts()
+    how = []
+    if counts.get(N_POLLSTER_MEDIAN):
+        how.append(f"their pollster's median for {counts[N_POLLSTER_MEDIAN]}")
+    if counts.get(N_DEFAULT):
+        how.append(f"n_default = {selection.n_default} for {counts[N_DEFAULT]}")
+    warnings.append(
+        f"{int(filled.sum())} of {len(main)} poll(s) report neither a sample size nor a margin of error; their "
+        f"effective sample size was filled in ({' and '.join(how)}), so their weight is an assumption (n_source)."
+    )
+    return main
+
+
+def _trend_options(selection: Selection) -> Any:
+    from pollapp.stats.trend import TrendOptions
+
+    try:
+        return TrendOptions(
+            level=selection.level,
+            min_polls=selection.min_polls,
+            start=selection.start_date,
+            end=selection.end_date,
+            as_of=selection.as_of,
+            exclude_pollsters=selection.exclude_pollsters,
+            population_preference=selection.population_preference,
+            drop_overlapping_tracking=selection.drop_overlapping_tracking,
+        )
+    except StatsInputError as exc:
+        raise stats_error(exc, SELECTION_PARAMETERS) from exc
+
+
+def _refuse_insufficient(exc: DomainError) -> DomainError:
+    if isinstance(exc, InsufficientData):
+        exc.detail = (
+            f"{exc.detail}. No line is drawn through so few polls; the raw values remain available from "
+            "the series' points."
+        )
+        exc.args = (exc.detail,)
+    return exc
