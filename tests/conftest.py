@@ -117,6 +117,27 @@ def app(database_url: str, sqlite_template: Path) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def more_apps(app: Flask) -> Iterator[Any]:
+    """Builds more app instances on the test's database (as more servers or workers would be), with
+    rate limits off unless the config given says otherwise; each is torn down after the test."""
+    built: list[Flask] = []
+
+    def build(**config: Any) -> Flask:
+        built.append(create_app({
+            "TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SQLALCHEMY_ENGINE_OPTIONS": app.config["SQLALCHEMY_ENGINE_OPTIONS"], "RATELIMIT_ENABLED": False,
+            **config,
+        }))
+        return built[-1]
+
+    yield build
+    for each in built:
+        with each.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 

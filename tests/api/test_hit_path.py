@@ -7,14 +7,13 @@ must not answer (keys, conditional requests, HEAD, an unreadable generation). Da
 from __future__ import annotations
 
 import gzip
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
 
 from factories import create_sponsor, if_match
-from pollapp import create_app
 from pollapp.extensions import db
 from pollapp.repository import CommittedGenerationReader, committed_data_generation
 from pollapp.web import hit_path
@@ -34,24 +33,10 @@ def world(client, auth) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def limited(app: Flask) -> Iterator[Callable[..., Flask]]:
+def limited(more_apps) -> Callable[..., Flask]:
     """Apps on the test's database with rate limits on (the shared test app has them off)."""
-    built: list[Flask] = []
-
-    def build(**config: Any) -> Flask:
-        built.append(create_app({
-            "TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-            "SQLALCHEMY_ENGINE_OPTIONS": app.config["SQLALCHEMY_ENGINE_OPTIONS"],
-            "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
-            "LIMIT_ANONYMOUS_READS": "1000/minute", **config,
-        }))
-        return built[-1]
-
-    yield build
-    for each in built:
-        with each.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    return lambda **config: more_apps(**{"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
+                                         "LIMIT_ANONYMOUS_READS": "1000/minute", **config})
 
 
 def hits(app: Flask) -> int:

@@ -10,40 +10,21 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
 
 from factories import PROBLEM, make_key, poll_doc
-from pollapp import create_app
-from pollapp.extensions import db
 from redis_server import redis_server
 
 POLLSTER = {"slug": "kiis", "name": "Kyiv International Institute of Sociology", "country": "UA"}
 
 
 @pytest.fixture
-def limited(app: Flask) -> Iterator[Callable[..., Flask]]:
+def limited(more_apps) -> Callable[..., Flask]:
     """Builds apps on the test's database with rate limits on and the given config."""
-    built: list[Flask] = []
-
-    def build(**config) -> Flask:
-        settings = {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-            "SQLALCHEMY_ENGINE_OPTIONS": app.config["SQLALCHEMY_ENGINE_OPTIONS"],
-            "RATELIMIT_ENABLED": True,
-            **config,
-        }
-        built.append(create_app(settings))
-        return built[-1]
-
-    yield build
-    for each in built:
-        with each.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    return lambda **config: more_apps(RATELIMIT_ENABLED=True, **config)
 
 
 def assert_too_many(response) -> int:

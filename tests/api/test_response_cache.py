@@ -6,16 +6,12 @@ entries through Redis and keep answering when Redis goes away. Data: SYNTHETIC (
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
 
 import pollapp.stats.trend as stats_trend
 from factories import create_sponsor, if_match
-from pollapp import create_app
-from pollapp.extensions import db
 from pollapp.web import response_cache
 from redis_server import redis_server
 from stats_support import SERIES, build_world
@@ -125,23 +121,10 @@ def test_errors_are_never_stored(app, client, world):
 
 
 @pytest.fixture
-def build(app: Flask) -> Iterator[Any]:
-    """More app instances on the test's database (as more servers would be)."""
-    built: list[Flask] = []
-
-    def make(**config: Any) -> Flask:
-        built.append(create_app({
-            "TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-            "SQLALCHEMY_ENGINE_OPTIONS": app.config["SQLALCHEMY_ENGINE_OPTIONS"],
-            "RATELIMIT_ENABLED": False, "RATELIMIT_STORAGE_URI": "memory://", **config,
-        }))
-        return built[-1]
-
-    yield make
-    for each in built:
-        with each.app_context():
-            db.session.remove()
-            db.engine.dispose()
+def build(more_apps) -> Any:
+    """More app instances on the test's database (as more servers would be); their rate limits, when
+    switched on, count in memory even when they share a Redis for the response cache."""
+    return lambda **config: more_apps(RATELIMIT_STORAGE_URI="memory://", **config)
 
 
 def test_hits_are_rate_limited_and_carry_the_limit_headers(build, world):
