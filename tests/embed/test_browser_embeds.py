@@ -166,6 +166,22 @@ def test_series_embed_fits_its_frame(live_server, visit, width, query):
     v.screenshot(f"embed-series-{width}.png")
 
 
+def test_series_embed_fits_its_frame_after_the_frame_narrows(live_server, visit):
+    """A frame made narrower after the chart was drawn (a phone turned, a column resized): the chart is
+    laid out again at the new width, the title whole and inside the chart."""
+    v = visit(f"{live_server}/embed/series/{SERIES}", width=480)
+    v.page.wait_for_selector("#chart[data-rendered=true] svg", timeout=RENDER_TIMEOUT_MS)
+    v.page.set_viewport_size({"width": 320, "height": 560})
+    v.page.wait_for_function("() => Number(document.querySelector('#chart svg').getAttribute('width')) <= 320",
+                             timeout=RENDER_TIMEOUT_MS)
+    v.page.wait_for_timeout(300)  # the second layout runs on the next animation frame
+    seen = v.page.evaluate(_NARROW_CHECK)
+    assert seen["page"] <= 320 and seen["svg"] <= seen["chart"] <= 320, seen
+    assert seen["outside"] == [], seen["outside"]
+    assert "…" not in seen["title"], seen["title"]
+    assert not v.errors
+
+
 def test_poll_card_fits_a_phone_frame(live_server, peace_poll_id, visit):
     v = visit(f"{live_server}/embed/polls/{peace_poll_id}?question=trump_peace_closer&answer=peace_closer", width=320)
     v.page.wait_for_selector("#chart[data-rendered=true] svg", timeout=RENDER_TIMEOUT_MS)

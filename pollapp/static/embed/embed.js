@@ -13,8 +13,13 @@
       loader: { target: "_blank" }
     }).then(function (result) {
       // The legend columns and the title's lines follow the plot's width, which autosize "fit" only
-      // knows after a first layout: lay out once more so their final height moves the plot down.
-      return result.view.resize().runAsync();
+      // knows after a first layout: lay out once more so their final height moves the plot down, and
+      // again whenever the width changes later (a frame resized, a phone turned).
+      var view = result.view;
+      view.addSignalListener("width", function () {
+        window.requestAnimationFrame(function () { view.resize().runAsync(); });
+      });
+      return view.resize().runAsync();
     }).then(function () {
       el.setAttribute("data-rendered", "true");
     }).catch(function (error) {
