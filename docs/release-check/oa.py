@@ -1,6 +1,6 @@
 """Compare the app's /api/v1 routes with the served OpenAPI doc; list ops without 4xx problem+json."""
 import json, re, sys, os
-os.environ.setdefault("DATABASE_URL", "sqlite:////tmp/h7/oa.db")
+os.environ.setdefault("DATABASE_URL", "sqlite:///" + os.path.abspath("instance/pollapp.db"))  # make run's
 from wsgi import app
 c = app.test_client()
 spec = c.get("/api/v1/openapi.json").get_json()

@@ -1,9 +1,13 @@
+"""Probe each operation for error statuses the OpenAPI document does not list (release check, 9.4).
+
+Usage, from the clone's root with `make run`'s database loaded: `PROBE_KEY=<an admin key> .venv/bin/python
+docs/release-check/probe.py` (DATABASE_URL: the database to probe, default the one `make run` serves)."""
 import os, json
-os.environ["DATABASE_URL"]="sqlite:////tmp/h7/probe.db"; os.environ["POLLAPP_RATELIMIT_ENABLED"]="false"
+os.environ.setdefault("DATABASE_URL", "sqlite:///" + os.path.abspath("instance/pollapp.db")); os.environ["POLLAPP_RATELIMIT_ENABLED"]="false"
 from wsgi import app
 spec = app.test_client().get("/api/v1/openapi.json").get_json()
 c = app.test_client()
-W = open("/tmp/h7/key_admin.txt").read().split()[0]
+W = os.environ["PROBE_KEY"]
 H = {"Authorization": f"Bearer {W}"}
 def doc(path, method):
     return sorted(spec["paths"][path][method]["responses"])
