@@ -68,51 +68,53 @@ class CommittedGenerationReader:
 
     Why: it is the only statement of a cached hit served by :mod:`pollapp.web.hit_path`, and through the
     pool (checkout, SQLAlchemy's connection and result objects, checkin and reset) it costs several
-    times the SELECT itself. Each thread (a gunicorn sync worker has one) keeps one driver connection,
-    taken from ``engine`` (so its connect events apply: SQLite pragmas, PostgreSQL options) and
-    detached from the pool, in autocommit on PostgreSQL (one round trip, no transaction held; SQLite's
-    driver opens none for a SELECT). It is made again after a fork (another process id); on
-    ``engine.dispose()`` every thread's connection is closed, as the pool's are; and it is closed on
-    any error: the caller then takes the ordinary path, which meets the same error and answers it."""
+    times the SELECT itself. The process keeps one driver connection, taken from ``engine`` (so its
+    connect events apply: SQLite pragmas, PostgreSQL options) and detached from the pool, in autocommit
+    on PostgreSQL (one round trip, no transaction held; SQLite's driver opens none for a SELECT).
+    Threads take turns on it (a lock around a sub-millisecond read): one connection per thread would
+    leak one with every thread a threaded server starts and ends. It is made again after a fork
+    (another process id); ``engine.dispose()`` closes it, as it closes the pool's; and any error closes
+    it: the caller then takes the ordinary path, which meets the same error and answers it."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._local = threading.local()
-        self._opened: list[tuple[int, Any]] = []  # (process id, connection): what dispose closes
-        self._lock = threading.Lock()
-        event.listen(engine, "engine_disposed", self._close_all)
-
-    def _close_all(self, engine: Engine) -> None:
-        pid = os.getpid()
-        with self._lock:
-            opened, self._opened = self._opened, []
-        for owner, connection in opened:
-            if owner == pid:  # a forked child leaves its parent's connections alone
-                _close_quietly(connection)
+        self._lock = threading.RLock()
+        self._connection: Any = None
+        self._pool: Any = None
+        self._pid = 0
+        self.connects = 0  # connections opened so far (tests, diagnostics)
+        event.listen(engine, "engine_disposed", self._disposed)
 
     def read(self) -> int:
         """The generation, or an exception from the driver (the connection is then closed)."""
-        pool, pid = self._engine.pool, os.getpid()
-        local = self._local
-        connection = getattr(local, "connection", None)
-        if connection is None or local.pool is not pool or local.pid != pid:
-            if connection is not None and local.pid == pid:
-                self._drop(connection)
-            local.connection = None
-            connection = self._connect()
-            local.connection, local.pool, local.pid = connection, pool, pid
-        try:
-            cursor = connection.cursor()
+        with self._lock:
+            pool, pid = self._engine.pool, os.getpid()
+            if self._connection is None or self._pool is not pool or self._pid != pid:
+                self._drop(pid)
+                self._connection, self._pool, self._pid = self._connect(), pool, pid
+            connection = self._connection
             try:
-                cursor.execute(_DATA_GENERATION_SQL)
-                row = cursor.fetchone()
-            finally:
-                cursor.close()
-        except Exception:
-            local.connection = None
-            self._drop(connection)
-            raise
+                cursor = connection.cursor()
+                try:
+                    cursor.execute(_DATA_GENERATION_SQL)
+                    row = cursor.fetchone()
+                finally:
+                    cursor.close()
+            except Exception:
+                self._drop(pid)
+                raise
         return int(row[0]) if row else 0
+
+    def _disposed(self, engine: Engine) -> None:
+        with self._lock:
+            self._drop(os.getpid())
+
+    def _drop(self, pid: int) -> None:
+        """Forget the connection; close it only in the process that opened it (a forked child leaves
+        its parent's socket alone)."""
+        connection, self._connection = self._connection, None
+        if connection is not None and self._pid == pid:
+            _close_quietly(connection)
 
     def _connect(self) -> Any:
         proxied = self._engine.raw_connection()
@@ -120,14 +122,8 @@ class CommittedGenerationReader:
         connection = proxied.dbapi_connection
         if self._engine.dialect.name == "postgresql":
             connection.autocommit = True
-        with self._lock:
-            self._opened.append((os.getpid(), connection))
+        self.connects += 1
         return connection
-
-    def _drop(self, connection: Any) -> None:
-        with self._lock:
-            self._opened = [(owner, c) for owner, c in self._opened if c is not connection]
-        _close_quietly(connection)
 
 
 def _close_quietly(connection: Any) -> None:

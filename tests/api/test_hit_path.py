@@ -7,6 +7,7 @@ must not answer (keys, conditional requests, HEAD, an unreadable generation). Da
 from __future__ import annotations
 
 import gzip
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -171,10 +172,27 @@ def test_the_reader_sees_each_commit_and_reconnects_after_dispose(app, client, a
         assert reader.read() == committed_data_generation(db.session)
         create_sponsor(client, auth, "moves-the-generation")
         db.session.remove()
-        assert reader.read() == committed_data_generation(db.session)
-        old = reader._local.connection
-        engine.dispose()  # as a test's reset or a pool recycle does: a connection of the new pool
-        assert reader.read() == committed_data_generation(db.session)
-        assert reader._local.connection is not old
-        reader._local.connection.close()
+        assert reader.read() == committed_data_generation(db.session) and reader.connects == 1
+        engine.dispose()  # as a test's reset or a pool recycle does: closed, and a new one next time
+        assert reader.read() == committed_data_generation(db.session) and reader.connects == 2
+        engine.dispose()
         db.session.remove()
+
+
+def test_threads_share_the_readers_one_connection(app, world):
+    """A threaded server starts a thread per request: the reader must not open (and leak) a connection
+    for each of them (on PostgreSQL that exhausted max_connections)."""
+    with app.app_context():
+        engine = db.engine
+        expected = committed_data_generation(db.session)
+        db.session.remove()
+    reader = CommittedGenerationReader(engine)
+    seen: list[int] = []
+    for _ in range(3):
+        threads = [threading.Thread(target=lambda: seen.append(reader.read())) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert seen == [expected] * 24 and reader.connects == 1
+    engine.dispose()
