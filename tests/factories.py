@@ -97,6 +97,18 @@ def if_match(client: FlaskClient, url: str, headers: dict[str, str]) -> dict[str
 
 
 PROBLEM = "application/problem+json"
+#: A SYNTHETIC three-outcome series (the exports' and the point-row read's tests build on it).
+PEACE_SERIES = {
+    "slug": "peace-closer",
+    "title": "Synthetic: is peace getting closer?",
+    "description": "Synthetic series for the tests.",
+    "country": "UA",
+    "outcomes": [
+        {"code": "closer", "label": "Closer"},
+        {"code": "further", "label": "Further"},
+        {"code": "undecided", "label": "No change / hard to say"},
+    ],
+}
 
 
 def assert_problem(response, status: int) -> dict[str, Any]:

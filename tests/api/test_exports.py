@@ -13,20 +13,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from factories import assert_problem, create_pollster, poll_doc, if_match
+from factories import PEACE_SERIES as SERIES, assert_problem, create_pollster, if_match, poll_doc
 
 URL = "/api/v1/series"
-SERIES = {
-    "slug": "peace-closer",
-    "title": "Synthetic: is peace getting closer?",
-    "description": "Synthetic series for the tests.",
-    "country": "UA",
-    "outcomes": [
-        {"code": "closer", "label": "Closer"},
-        {"code": "further", "label": "Further"},
-        {"code": "undecided", "label": "No change / hard to say"},
-    ],
-}
 MAPPING = {
     "closer": ["significantly_closer", "slightly_closer"],
     "further": ["slightly_further", "significantly_further"],

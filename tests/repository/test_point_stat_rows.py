@@ -16,18 +16,8 @@ from pollapp.models import Poll, Question, Series
 from pollapp.repository.points import POINT_COLUMNS, POINT_STAT_EXTRA_COLUMNS, _series_points_query
 from pollapp.services import data_version
 
-from factories import create_pollster, poll_doc
+from factories import PEACE_SERIES as SERIES, create_pollster, poll_doc
 
-SERIES = {
-    "slug": "peace-closer",
-    "title": "Synthetic: is peace getting closer?",
-    "country": "UA",
-    "outcomes": [
-        {"code": "closer", "label": "Closer"},
-        {"code": "further", "label": "Further"},
-        {"code": "undecided", "label": "No change / hard to say"},
-    ],
-}
 MAPPING = {  # "closer" and "further" sum two answers each
     "closer": ["significantly_closer", "slightly_closer"],
     "further": ["slightly_further", "significantly_further"],
