@@ -35,10 +35,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _register_extensions(app: Flask) -> None:
     from pollapp.extensions import db, migrate
-    from pollapp.services import data_generation, history
+    from pollapp.services import data_generation, data_version_store, history
 
     history.install()  # every session records poll revisions at commit (pollapp.services.history)
     data_generation.install()  # ...and bumps the data generation when it changed public data (after history)
+    data_version_store.install()  # ...then stores the data versions of the series it changed (after the bump)
     db.init_app(app)
     with app.app_context():
         _enforce_sqlite_foreign_keys(db.engine)

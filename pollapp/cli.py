@@ -1,4 +1,5 @@
-"""Command-line edges: ``flask data load DIR``, ``flask data import FILE``, ``flask data dump|restore FILE`` and ``flask keys create|list|revoke``."""
+"""Command-line edges: ``flask data load DIR``, ``flask data import FILE``, ``flask data dump|restore FILE``,
+``flask data history-baseline|versions`` and ``flask keys create|list|revoke``."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from pollapp.schemas.errors import webargs_errors
 from pollapp.schemas.imports import import_validators
 from pollapp.schemas.polls import PollInSchema
 from pollapp.schemas.series import SeriesInSchema
-from pollapp.services import backup, history, imports, keys, seed
+from pollapp.services import backup, data_version_store, history, imports, keys, seed
 from pollapp.services.keys import SCOPES
 
 data_cli = AppGroup("data", help="Load and manage poll data.")
@@ -143,6 +144,15 @@ def history_baseline() -> None:
     count = history.record_baseline(db.session)
     db.session.commit()
     click.echo(f"revisions: {count} recorded")
+
+
+@data_cli.command("versions")
+def store_versions() -> None:
+    """Store the data version of every series whose stored one is missing or stale (run once after
+    upgrading from 0.1.0; idempotent): until then an uncached read hashes the series' points itself."""
+    stored, current = data_version_store.refresh_all(db.session)
+    db.session.commit()
+    click.echo(f"data versions: {stored} stored, {current} already current")
 
 
 @keys_cli.command("create")

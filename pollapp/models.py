@@ -498,6 +498,24 @@ class DataGeneration(Base):
     changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
+class SeriesDataVersion(Base):
+    """A series' data version (:mod:`pollapp.services.data_version`) as computed by the transaction that
+    last wrote its data, with the cheap fingerprint of the series it was computed at.
+
+    Why: hashing every point row of a large series costs more than the rest of a trend request, and
+    reads outnumber writes. A read whose fingerprint equals ``fingerprint`` takes ``version`` instead of
+    hashing; any other read hashes as before. So this is a cache that can only be missed, never wrong:
+    a writer that forgets to refresh it leaves a stale fingerprint behind, not a stale version.
+    Kept by :mod:`pollapp.services.data_version_store`; not public data, not in backups (derived)."""
+
+    __tablename__ = "series_data_versions"
+
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(64))
+    computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
 # ``create_all`` (tests) seeds the row as the migration does.
 event.listen(
     DataGeneration.__table__, "after_create", DDL("INSERT INTO data_generation (id, value) VALUES (1, 0)")

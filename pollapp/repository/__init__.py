@@ -73,6 +73,13 @@ from pollapp.repository.stat_rows import (
     series_outcome_rows,
     series_slugs_with_outcome,
 )
+from pollapp.repository.data_versions import (
+    stored_data_version,
+    stored_fingerprints,
+    store_data_versions,
+    all_series_ids,
+    series_ids_touching,
+)
 from pollapp.repository.keys import (
     api_key_by_hash,
     api_key_by_name_or_prefix,
@@ -125,6 +132,11 @@ from pollapp.repository.generation import (
 # The private helpers above are re-exported too (as the single module offered them), but are not
 # part of the public surface.
 __all__ = [
+    "all_series_ids",
+    "series_ids_touching",
+    "store_data_versions",
+    "stored_data_version",
+    "stored_fingerprints",
     "CommittedGenerationReader",
     "CHUNK",
     "DATA_CHANGED_KEY",

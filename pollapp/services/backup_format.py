@@ -28,8 +28,9 @@ from pollapp.models import Base
 FORMAT_VERSION = 1
 DESCRIPTOR = "datapackage.json"
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f%z"
-# recorded in the descriptor instead (pollapp:alembic_revision, pollapp:data_generation)
-SKIPPED_TABLES = {"alembic_version", "data_generation"}
+# recorded in the descriptor instead (pollapp:alembic_revision, pollapp:data_generation), or derived
+# (series_data_versions: recomputed when the restore commits, pollapp.services.data_version_store)
+SKIPPED_TABLES = {"alembic_version", "data_generation", "series_data_versions"}
 
 
 def tables() -> list[Table]:

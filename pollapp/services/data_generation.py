@@ -33,9 +33,12 @@ from pollapp import repository
 from pollapp.models import utcnow
 
 DATA_CHANGED = "pollapp.data_changed"  # the contract with raw-driver writers (bulk import, restore)
+#: Set with DATA_CHANGED by :func:`mark_changed`: the rows written are unknown, so the stored data
+#: versions of every series are checked at commit (:mod:`pollapp.services.data_version_store`).
+SCOPE_UNKNOWN = "pollapp.data_scope_unknown"
 _MEMO = "pollapp.data_generation"
 #: Tables whose writes do not change what any public read shows.
-NOT_DATA = frozenset({"api_keys", "idempotency_records", "data_generation"})
+NOT_DATA = frozenset({"api_keys", "idempotency_records", "data_generation", "series_data_versions"})
 
 
 def current(session: Session) -> int | None:
@@ -58,6 +61,7 @@ def committed_reader(engine: Any) -> repository.CommittedGenerationReader:
 def mark_changed(session: Session) -> None:
     """Say that the session wrote public data by a path no session event sees (raw driver)."""
     session.info[DATA_CHANGED] = True
+    session.info[SCOPE_UNKNOWN] = True
 
 
 def install() -> None:
@@ -109,6 +113,7 @@ def _before_commit(session: Session) -> None:
 
 def _forget(session: Session) -> None:
     session.info.pop(DATA_CHANGED, None)
+    session.info.pop(SCOPE_UNKNOWN, None)
     session.info.pop(_MEMO, None)
 
 

@@ -6,7 +6,9 @@ that a historical download carries the version that was cited. Hashing every row
 the series, so the result is cached: for the current data by the data generation (one primary-key
 read, :mod:`pollapp.services.data_generation`) and behind it by the series' fingerprint
 (:func:`pollapp.repository.series_data_version`, one aggregate query that moves with every write,
-delete and restore of the series), for a settled past instant by the instant alone.
+delete and restore of the series), for a settled past instant by the instant alone. The writing
+transaction stores the current version with its fingerprint (:mod:`pollapp.services.data_version_store`),
+so that the first read after a write, in any process, need not hash either.
 """
 
 from __future__ import annotations
@@ -96,13 +98,30 @@ def points(
     return rows
 
 
-def cache_key(session: Session, series: Series, as_of: dt.datetime | None) -> str:
-    """What the version depends on, cheaply: the fingerprint, unless ``as_of`` is settled."""
+def fingerprint(session: Session, series_id: int) -> str:
+    """The series' cheap fingerprint (:func:`pollapp.repository.series_data_version`, one aggregate
+    query that moves with every write, delete and restore of the series) as a short string: what the
+    cache of versions and the stored version (:mod:`pollapp.services.data_version_store`) are keyed on."""
+    basis = [str(v) for v in repository.series_data_version(session, series_id)]
+    return hashlib.sha256(orjson.dumps(basis)).hexdigest()[:32]
+
+
+def hash_series(session: Session, series_id: int) -> str:
+    """The data version of the series' current data, hashed from every point row."""
+    hasher = Hasher()
+    for batch in repository.series_point_stat_rows(session, series_id):
+        hasher.add_many(batch)
+    return hasher.hexdigest()
+
+
+def cache_key(session: Session, series: Series, as_of: dt.datetime | None, print_: str | None = None) -> str:
+    """What the version depends on, cheaply: the fingerprint (``print_`` when already read), unless
+    ``as_of`` is settled."""
     basis: list[Any] = [series.id, series.slug]
     if as_of is not None:
         basis.append(as_of.isoformat())
     if not history_asof.is_settled(as_of):
-        basis.append([str(v) for v in repository.series_data_version(session, series.id)])
+        basis.append(print_ or fingerprint(session, series.id))
     return "data-version:" + hashlib.sha256(orjson.dumps(basis)).hexdigest()[:32]
 
 
@@ -123,18 +142,23 @@ def series_data_version(
     session: Session, series: Series, *, as_of: dt.datetime | None = None, cache: ResultCache | None = None,
     keep: StatRows | None = None,
 ) -> str:
-    """Two cache levels: by data generation (O(1): no query about the series), else by the fingerprint
-    (one aggregate over the series: a write elsewhere moved the generation but the hash is still
-    known, so nothing is rehashed or refitted), else the hash of every point row (keeping the
-    statistics' rows that ``keep`` asks for, when the data are current)."""
+    """Cache levels, cheapest first: by data generation (O(1): no query about the series); by the
+    fingerprint (one aggregate over the series: a write elsewhere moved the generation but the hash is
+    still known, so nothing is rehashed or refitted); for the current data, the version stored by the
+    transaction that last wrote the series, if computed at this fingerprint; else the hash of every
+    point row (keeping the statistics' rows that ``keep`` asks for, when the data are current)."""
     fast = generation_key(session, series, as_of) if cache is not None else None
     if fast is not None and (hit := cache.get(fast)) is not None:  # type: ignore[union-attr]
         return hit.decode()
-    key = cache_key(session, series, as_of)
+    print_ = None if history_asof.is_settled(as_of) else fingerprint(session, series.id)
+    key = cache_key(session, series, as_of, print_)
     if cache is not None and (hit := cache.get(key)) is not None:
         version = hit.decode()
     else:
-        if keep is not None and as_of is None:
+        stored = repository.stored_data_version(session, series.id, print_) if as_of is None and print_ else None
+        if stored is not None:
+            version = stored
+        elif keep is not None and as_of is None:
             version = _version_keeping(session, series, keep)
         else:
             version = version_of(points(session, series, repository.PointFilters(), as_of))
