@@ -81,7 +81,7 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
         position = repository.STAT_ROW_COLUMNS.index("outcome")
         rows = [r for r in version.rows if r[position] in wanted]
     else:
-        rows = repository.series_outcome_rows(session, version.series_id, wanted)
+        rows = repository.series_outcome_stat_rows(session, version.series_id, wanted)  # DBAPI cursor: cheap
     df = pd.DataFrame(rows, columns=list(repository.STAT_ROW_COLUMNS))
     for column in ("pct", "poll_sample_size", "base_n", "design_effect", "margin_of_error", "confidence_level"):
         df[column] = pd.to_numeric(df[column], errors="coerce").astype(float)
