@@ -199,7 +199,9 @@ def frame_columns(frame: Any, columns: Mapping[str, tuple[str, str]], *, digits:
         elif kind in (PCT, FLOAT):
             arr = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
             arr = np.round(arr * 100.0 if kind == PCT else arr, digits)
-            col = [None if v != v else v for v in arr.tolist()]
+            col = np.where(np.isnan(arr), None, arr).tolist()  # Python floats, NaN as None
+        elif kind == INT and isinstance(series.dtype, np.dtype) and series.dtype.kind in "iu":
+            col = series.to_numpy().tolist()  # plain integers: nothing missing
         elif kind == INT:
             col = [None if v is None or v != v else int(v) for v in series.tolist()]
         else:
