@@ -7,7 +7,9 @@ one aggregate query) and so the key. The same key is the HTTP layer's ETag, so a
 answered 304 before any work.
 
 Bulk outputs (the daily grid, the included polls) are built column by column from the DataFrames
-(:func:`pollapp.services.stats_inputs.frame_columns`), never row by row through marshmallow.
+(:func:`pollapp.services.stats_inputs.frame_columns`), never row by row through marshmallow. A trend's
+full result (every day, every poll) is kept and cached column-wise (kind ``trend-columns``), and each
+representation builds dicts only for the rows it lists (:func:`pollapp.services.trend_size.represent`).
 
 Unknown sample sizes: a poll reporting neither n nor a margin of error gets its pollster's median
 effective n, else ``n_default`` (1,000), and says so (``n_source``, plus a warning).
@@ -71,8 +73,7 @@ class EncodedResult:
 
     body: bytes
     cached: bool
-    #: The payload ``body`` encodes, when it was just computed (a cached body is decoded on demand):
-    #: a smaller representation of a fresh fit is then made without decoding megabytes just encoded.
+    #: The payload ``body`` encodes, when it was just made (a cached body is decoded on demand).
     payload: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
