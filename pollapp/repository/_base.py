@@ -49,7 +49,8 @@ def _count(session: Session, query: Select[Any]) -> int:
 
 
 def _cursor_batches(
-    session: Session, query: Select[Any], wanted: Sequence[str], *, json_columns: Sequence[str] = (), batch: int
+    session: Session, query: Select[Any], wanted: Sequence[str], *, json_columns: Sequence[str] = (), batch: int,
+    stream: bool = True,
 ) -> Iterator[list[tuple[Any, ...]]]:
     """The rows of ``query`` as tuples of its ``wanted`` columns (by label), in batches of up to
     ``batch`` rows, read from the DBAPI cursor of the session's connection (its transaction), not
@@ -58,18 +59,28 @@ def _cursor_batches(
     with SQLAlchemy's own result processors, once per distinct value and column by column, so the
     tuples equal what a SQLAlchemy read gives; ``json_columns`` (selected as their stored text) are
     parsed with orjson. Select enumerations as their stored strings (``type_coerce(column, String)``):
-    that is what ``orjson`` writes for the enum members too."""
+    that is what ``orjson`` writes for the enum members too.
+
+    ``stream``: a server-side cursor on PostgreSQL (a read of any size in constant memory). Without it
+    the statement is executed by SQLAlchemy (its compiled-statement cache: no compile per call, which
+    matters on small series) and only the fetching bypasses its rows: for callers that keep every row."""
     connection = session.connection()
     dialect = connection.dialect
     names = [column.name for column in query.selected_columns]
     at_wanted = [names.index(name) for name in wanted]
     at_json = {names.index(name) for name in json_columns}
-    compiled = query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})  # IN lists expanded
-    params = compiled.construct_params()
-    args: Any = tuple(params[name] for name in compiled.positiontup or ()) if compiled.positional else params
-    cursor = _cursor(connection.connection, dialect.name)
+    result = None
+    if stream:
+        compiled = query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})  # IN lists expanded
+        params = compiled.construct_params()
+        args: Any = tuple(params[name] for name in compiled.positiontup or ()) if compiled.positional else params
+        cursor = _cursor(connection.connection, dialect.name)
+    else:
+        result = connection.execute(query)  # the default fetch strategy: no row is read ahead
+        cursor = result.cursor
     try:
-        cursor.execute(str(compiled), args)
+        if result is None:
+            cursor.execute(str(compiled), args)
         converters: dict[int, _Memo] = {at: _Memo(orjson.loads) for at in at_json}
         for at, (column, described) in enumerate(zip(query.selected_columns, cursor.description)):
             process = dialect.type_descriptor(column.type).result_processor(dialect, described[1])
@@ -81,7 +92,10 @@ def _cursor_batches(
                 columns[at] = list(map(memo.__getitem__, columns[at]))
             yield list(zip(*[columns[at] for at in at_wanted]))
     finally:
-        cursor.close()
+        if result is not None:
+            result.close()
+        else:
+            cursor.close()
 
 
 class _Memo(dict[Any, Any]):

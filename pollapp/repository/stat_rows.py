@@ -86,7 +86,7 @@ def series_outcome_stat_rows(session: Session, series_id: int, outcomes: Sequenc
     their stored strings rather than enum members (tests/repository/test_outcome_stat_rows.py)."""
     query = _outcome_rows_query(series_id, outcomes, None, raw=True)
     rows: list[tuple[Any, ...]] = []
-    for batch in _cursor_batches(session, query, STAT_ROW_COLUMNS, batch=STAT_ROWS_BATCH):
+    for batch in _cursor_batches(session, query, STAT_ROW_COLUMNS, batch=STAT_ROWS_BATCH, stream=False):
         rows.extend(batch)
     return rows
 
