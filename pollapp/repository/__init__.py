@@ -71,6 +71,7 @@ from pollapp.repository.stat_rows import (
     series_data_version,
     STAT_ROW_COLUMNS,
     series_outcome_rows,
+    series_outcome_stat_rows,
     series_slugs_with_outcome,
 )
 from pollapp.repository.data_versions import (
@@ -203,6 +204,7 @@ __all__ = [
     "series_members",
     "series_members_of_polls",
     "series_outcome_rows",
+    "series_outcome_stat_rows",
     "series_point_stat_rows",
     "series_points",
     "series_points_stream",

@@ -9,17 +9,15 @@ depend on."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from sqlalchemy import String, Select, Text, and_, cast, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from pollapp.models import Answer, Poll, Pollster, Question, SeriesMapping, SeriesMember, SeriesOutcome
-from pollapp.repository._base import LIVE, _count, _dicts
+from pollapp.repository._base import LIVE, _count, _cursor_batches, _dicts
 
 
 @dataclass
@@ -126,51 +124,8 @@ def series_point_stat_rows(session: Session, series_id: int) -> Iterator[list[tu
     equal what a SQLAlchemy read gives (tests/repository/test_point_stat_rows.py)."""
     query, key = _series_points_query(series_id, PointFilters(), raw=True)
     query = query.add_columns(Poll.sample_size.label("poll_sample_size"), Question.base_n, Poll.confidence_level)
-    query = query.order_by(*key)
-    connection = session.connection()
-    dialect = connection.dialect
-    names = [column.name for column in query.selected_columns]
-    wanted = [names.index(name) for name in (*POINT_COLUMNS, *POINT_STAT_EXTRA_COLUMNS)]
-    modes_at = names.index("modes")
-    compiled = query.compile(dialect=dialect)
-    params = compiled.construct_params()
-    args: Any = tuple(params[name] for name in compiled.positiontup or ()) if compiled.positional else params
-    cursor = _cursor(connection.connection, dialect.name)
-    try:
-        cursor.execute(str(compiled), args)
-        converters: dict[int, _Memo] = {modes_at: _Memo(orjson.loads)}
-        for at, (column, described) in enumerate(zip(query.selected_columns, cursor.description)):
-            process = dialect.type_descriptor(column.type).result_processor(dialect, described[1])
-            if process is not None and at != modes_at:
-                converters[at] = _Memo(process)
-        while batch := cursor.fetchmany(STREAM_BATCH):
-            columns: list[Any] = list(zip(*batch))  # column by column: one C-level pass per conversion
-            for at, memo in converters.items():
-                columns[at] = list(map(memo.__getitem__, columns[at]))
-            yield list(zip(*[columns[at] for at in wanted]))
-    finally:
-        cursor.close()
-
-
-class _Memo(dict[Any, Any]):
-    """A value converter that converts each distinct value once (dates and ``modes`` texts repeat over
-    thousands of rows). Converted values are shared between rows: read-only. None stays None."""
-
-    def __init__(self, convert: Any) -> None:
-        super().__init__({None: None})
-        self._convert = convert
-
-    def __missing__(self, value: Any) -> Any:
-        converted = self[value] = self._convert(value)
-        return converted
-
-
-def _cursor(dbapi_connection: Any, dialect_name: str) -> Any:
-    """A DBAPI cursor on the session's connection (its transaction): server-side on PostgreSQL, so a
-    series of any size is fetched :data:`STREAM_BATCH` rows at a time, as ``stream_results`` does."""
-    if dialect_name == "postgresql":
-        return dbapi_connection.cursor(f"pollapp_points_{uuid.uuid4().hex}")
-    return dbapi_connection.cursor()
+    yield from _cursor_batches(session, query.order_by(*key), (*POINT_COLUMNS, *POINT_STAT_EXTRA_COLUMNS),
+                               json_columns=("modes",), batch=STREAM_BATCH)
 
 
 def _series_points_query(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,7 +171,14 @@ DIGITS = 4
 
 
 def frame_records(frame: Any, columns: Mapping[str, tuple[str, str]], *, digits: int = DIGITS) -> list[dict[str, Any]]:
-    """Rows of ``frame`` as JSON-ready dicts, column by column (no per-row marshmallow).
+    """Rows of ``frame`` as JSON-ready dicts: :func:`column_rows` of :func:`frame_columns`."""
+    return column_rows(frame_columns(frame, columns, digits=digits))
+
+
+def frame_columns(frame: Any, columns: Mapping[str, tuple[str, str]], *, digits: int = DIGITS) -> dict[str, list[Any]]:
+    """The columns of ``frame`` as JSON-ready lists, converted column by column (no per-row marshmallow):
+    a large result is kept (and cached) this way, and dicts are built only for the rows a response
+    lists (:func:`column_rows`).
 
     ``columns`` maps each output name to ``(frame column, kind)``: ``date`` (ISO ``YYYY-MM-DD``),
     ``pct`` (proportion x 100, rounded), ``float`` (rounded), ``int``, ``other`` (as is). Missing
@@ -180,8 +187,7 @@ def frame_records(frame: Any, columns: Mapping[str, tuple[str, str]], *, digits:
     import numpy as np
     import pandas as pd
 
-    names: list[str] = []
-    values: list[list[Any]] = []
+    out: dict[str, list[Any]] = {}
     for name, (column, kind) in columns.items():
         if column not in frame.columns:
             continue
@@ -193,16 +199,34 @@ def frame_records(frame: Any, columns: Mapping[str, tuple[str, str]], *, digits:
         elif kind in (PCT, FLOAT):
             arr = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
             arr = np.round(arr * 100.0 if kind == PCT else arr, digits)
-            col = [None if v != v else v for v in arr.tolist()]
+            col = np.where(np.isnan(arr), None, arr).tolist()  # Python floats, NaN as None
+        elif kind == INT and isinstance(series.dtype, np.dtype) and series.dtype.kind in "iu":
+            col = series.to_numpy().tolist()  # plain integers: nothing missing
         elif kind == INT:
             col = [None if v is None or v != v else int(v) for v in series.tolist()]
         else:
             # Strings (pollsters, sources) pass as they are; anything else through _plain.
             col = [v if type(v) is str else None if (isinstance(v, float) and v != v) else _plain(v)
                    for v in series.tolist()]
-        names.append(name)
-        values.append(col)
+        out[name] = col
+    return out
+
+
+def column_rows(columns: Mapping[str, Sequence[Any]], rows: slice | Sequence[int] | None = None) -> list[dict[str, Any]]:
+    """Dicts of the rows of ``columns`` (:func:`frame_columns`), in column order: every row, the rows
+    of a slice, or those at the given positions."""
+    names = list(columns)
+    values: Iterable[Sequence[Any]] = columns.values()
+    if isinstance(rows, slice):
+        values = [col[rows] for col in values]
+    elif rows is not None:
+        values = [[col[i] for i in rows] for col in values]
     return [dict(zip(names, row)) for row in zip(*values)]
+
+
+def column_length(columns: Mapping[str, Sequence[Any]]) -> int:
+    """The number of rows of :func:`frame_columns`' columns (0 with no column)."""
+    return len(next(iter(columns.values()), ()))
 
 
 def _plain(value: Any) -> Any:

@@ -7,7 +7,9 @@ one aggregate query) and so the key. The same key is the HTTP layer's ETag, so a
 answered 304 before any work.
 
 Bulk outputs (the daily grid, the included polls) are built column by column from the DataFrames
-(:func:`pollapp.services.stats_inputs.frame_records`), never row by row through marshmallow.
+(:func:`pollapp.services.stats_inputs.frame_columns`), never row by row through marshmallow. A trend's
+full result (every day, every poll) is kept and cached column-wise (kind ``trend-columns``), and each
+representation builds dicts only for the rows it lists (:func:`pollapp.services.trend_size.represent`).
 
 Unknown sample sizes: a poll reporting neither n nor a margin of error gets its pollster's median
 effective n, else ``n_default`` (1,000), and says so (``n_source``, plus a warning).
@@ -31,7 +33,8 @@ from pollapp.exceptions import InsufficientData, StatisticsUnavailable
 from pollapp.services import series as series_service
 from pollapp.services.cache import ResultCache
 from pollapp.services.stats_inputs import (
-    frame_records,
+    column_length,
+    frame_columns,
     model_failure,
     model_failures,
     stats_error,
@@ -55,6 +58,7 @@ from pollapp.services.stats_series_records import (
     _excluded_records,
     _has_estimate,
     _house_records,
+    _poll_columns,
     _poll_records,
 )
 from pollapp.stats import STATS_VERSION, StatsInputError
@@ -69,8 +73,7 @@ class EncodedResult:
 
     body: bytes
     cached: bool
-    #: The payload ``body`` encodes, when it was just computed (a cached body is decoded on demand):
-    #: a smaller representation of a fresh fit is then made without decoding megabytes just encoded.
+    #: The payload ``body`` encodes, when it was just made (a cached body is decoded on demand).
     payload: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -135,17 +138,32 @@ def series_trend(
     cache: ResultCache | None = None,
     version: SeriesVersion | None = None,
 ) -> EncodedResult:
-    """The trend line of one series outcome (see the module docstring for caching)."""
+    """The trend line of one series outcome (see the module docstring for caching).
+
+    Every representation (``step_days``, ``polls``) is made from one full result (every grid day, every
+    poll), fitted once and cached column-wise under its own key: dicts are built only for the rows the
+    representation lists, and a 20,000-poll series does not build and encode 20,000 poll dicts to send
+    the latest 100 (issue 7)."""
     version = version or series_version(session, slug)
     key = result_key("trend", version, params)
     if cache is not None and (hit := cache.get(key)) is not None:
         return EncodedResult(hit, cached=True)
-    if not params.is_full():  # a smaller representation of the full result, which is fitted (or cached) once
-        full = series_trend(session, slug, params.full(), cache=cache, version=version)
-        body = _encode(trend_size.represent(full.data, params.step_days, params.polls))
+    full_key = result_key("trend-columns", version, params.full())
+    if cache is not None and (stored := cache.get(full_key)) is not None:
+        full, cached = orjson.loads(stored), True
+    else:
+        full, cached = _trend_columns(session, version, params.full()), False
         if cache is not None:
-            cache.set(key, body)
-        return EncodedResult(body, cached=full.cached)
+            cache.set(full_key, _encode(full))
+    payload = trend_size.represent(full, params.step_days, params.polls)
+    body = _encode(payload)
+    if cache is not None:
+        cache.set(key, body)
+    return EncodedResult(body, cached=cached, payload=payload)
+
+
+def _trend_columns(session: Session, version: SeriesVersion, params: TrendParams) -> dict[str, Any]:
+    """The full trend result (``params.full()``), with ``included`` and ``grid`` column-wise."""
     from pollapp.stats.trend import fit_trend
 
     selection = params.selection
@@ -166,13 +184,13 @@ def series_trend(
             "The trend model produced no finite estimate for these polls. The raw values remain available "
             "from the series' points."
         )
-    included = _poll_records(result.included, loaded)
+    included = _poll_columns(result.included, loaded)
     excluded = _excluded_records(loaded, result.excluded)
     warnings = [*loaded.warnings, *result.warnings]
     if result.house_effects is not None and len(result.house_effects) < 2:
         warnings.append("Only one pollster: no house effect can be estimated (shown as 0); the line is that "
                         "pollster's own level.")
-    payload = {
+    return {
         "series": version.slug,
         "outcome": outcome,
         "decided_against": selection.decided_against,
@@ -181,7 +199,7 @@ def series_trend(
         "parameters": _parameters(params, outcome, version),
         "settings": result.settings,
         "fitted_params": result.params,
-        "n_polls_included": len(included),
+        "n_polls_included": column_length(included),
         "n_polls_excluded": len(excluded),
         "warnings": warnings,
         "data_version": version.digest,
@@ -190,12 +208,8 @@ def series_trend(
         "house_effects": _house_records(result.house_effects),
         "excluded": excluded,
         "included": included,
-        "grid": frame_records(result.grid, GRID_COLUMNS),
+        "grid": frame_columns(result.grid, GRID_COLUMNS),
     }
-    body = _encode(payload)
-    if cache is not None:
-        cache.set(key, body)
-    return EncodedResult(body, cached=False, payload=payload)
 
 
 # ---------------------------------------------------------------- series: house effects

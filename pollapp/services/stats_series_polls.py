@@ -81,8 +81,8 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
         position = repository.STAT_ROW_COLUMNS.index("outcome")
         rows = [r for r in version.rows if r[position] in wanted]
     else:
-        rows = repository.series_outcome_rows(session, version.series_id, wanted)
-    df = pd.DataFrame(rows, columns=list(repository.STAT_ROW_COLUMNS))
+        rows = repository.series_outcome_stat_rows(session, version.series_id, wanted)  # DBAPI cursor: cheap
+    df = _rows_frame(rows)
     for column in ("pct", "poll_sample_size", "base_n", "design_effect", "margin_of_error", "confidence_level"):
         df[column] = pd.to_numeric(df[column], errors="coerce").astype(float)
     excluded: list[dict[str, Any]] = []
@@ -98,7 +98,8 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
             main = main.loc[~mask].reset_index(drop=True)
 
     main = df.loc[df["outcome"] == outcome].drop(columns="outcome").reset_index(drop=True)
-    main["population"] = [enum_value(v) for v in main["population"].tolist()]
+    if main["population"].dtype == object:  # enum members (SQLAlchemy rows); stored strings are kept as they are
+        main["population"] = [enum_value(v) for v in main["population"].tolist()]
     if against:
         other = df.loc[df["outcome"] == against, ["question_id", "pct"]].rename(columns={"pct": "pct_against"})
         main = main.merge(other, on="question_id", how="left")
@@ -106,12 +107,14 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
         drop((main["pct"] + main["pct_against"]) <= 0, f"neither '{outcome}' nor '{against}' has a positive share")
     drop(main["pct"] > 100, "the outcome sums answers to more than 100% (multi-select question)")
 
-    # Several questions of one poll measuring the outcome for the same population: keep one.
-    n_known = main["base_n"].fillna(main["poll_sample_size"]).fillna(0)
-    order = main.assign(_n=n_known).sort_values(["poll_id", "population", "_n", "question_id"],
-                                                 ascending=[True, True, False, True], kind="stable")
-    dup = order.duplicated(["poll_id", "population"]).to_numpy()
+    # Several questions of one poll measuring the outcome for the same population: keep one (the sort
+    # that chooses which is only done when there is a choice).
+    dup = main.duplicated(["poll_id", "population"]).to_numpy()
     if dup.any():
+        n_known = main["base_n"].fillna(main["poll_sample_size"]).fillna(0)
+        order = main.assign(_n=n_known).sort_values(["poll_id", "population", "_n", "question_id"],
+                                                     ascending=[True, True, False, True], kind="stable")
+        dup = order.duplicated(["poll_id", "population"]).to_numpy()
         kept = order.loc[~dup].set_index(["poll_id", "population"])["question_id"]
         reasons = [
             f"another question of this poll measures it for the same population (kept question {kept[(p, pop)]})"
@@ -122,16 +125,7 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
     else:
         main = main.reset_index(drop=True)
 
-    samples: dict[tuple[Any, ...], SampleInfo] = {}
-    resolved = []
-    # Float columns (to_numeric above): NaN -> None, value by value on plain Python floats (no pd.isna).
-    columns = [[None if v != v else v for v in main[c].to_numpy(dtype=float).tolist()]
-               for c in ("poll_sample_size", "base_n", "design_effect", "margin_of_error", "confidence_level")]
-    for key in zip(*columns):
-        if key not in samples:
-            samples[key] = resolve_sample(sample_size=key[0], base_n=key[1], design_effect=key[2],
-                                          margin_of_error=key[3], confidence_level=key[4])
-        resolved.append(samples[key])
+    resolved = _resolve_samples(main)
     main["n"] = pd.array([s.n for s in resolved], dtype="Int64")
     main["n_source"] = [s.n_source for s in resolved]
     main["design_effect_used"] = [s.design_effect for s in resolved]
@@ -164,9 +158,58 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
     # The row stats keeps for a poll reported for several populations: the best-ranked population
     # (same rule as pollapp.stats.trend.prepare), so that the response describes the row used.
     rank = {p: i for i, p in enumerate(selection.population_preference)}
-    info = main.assign(_rank=[rank.get(str(p).lower(), len(rank)) for p in main["population"].tolist()])
-    info = info.sort_values(["poll_id", "_rank"], kind="stable").drop_duplicates("poll_id").set_index("poll_id")
-    return _Loaded(frame, info, excluded, warnings)
+    populations = main["population"].tolist()
+    ranks = {p: rank.get(str(p).lower(), len(rank)) for p in set(populations)}  # per distinct population
+    info = main.assign(_rank=[ranks[p] for p in populations])
+    if info["poll_id"].duplicated().any():  # a poll reported for several populations: keep the best-ranked
+        info = info.sort_values(["poll_id", "_rank"], kind="stable").drop_duplicates("poll_id")
+    return _Loaded(frame, info.set_index("poll_id"), excluded, warnings)
+
+
+_SAMPLE_COLUMNS = ("poll_sample_size", "base_n", "design_effect", "margin_of_error", "confidence_level")
+
+
+def _rows_frame(rows: Any) -> Any:
+    """The statistics' rows (tuples of ``STAT_ROW_COLUMNS``, or dicts from the as-of history) as a
+    frame, built column by column (a frame made from row tuples infers every cell), with the numeric
+    columns as floats."""
+    import numpy as np
+    import pandas as pd
+
+    names = repository.STAT_ROW_COLUMNS
+    if rows and isinstance(rows[0], dict):
+        rows = [tuple(row[name] for name in names) for row in rows]
+    columns = list(zip(*rows)) if rows else [() for _ in names]
+    data: dict[str, Any] = {}
+    for name, values in zip(names, columns):
+        if name == "pct" or name in _SAMPLE_COLUMNS:
+            try:  # None -> NaN; ints, floats and Decimals as floats
+                data[name] = np.array(values, dtype=float)
+            except (TypeError, ValueError):
+                data[name] = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype(float).to_numpy()
+        else:
+            data[name] = list(values)
+    return pd.DataFrame(data, columns=list(names))
+
+
+def _resolve_samples(main: Any) -> list[SampleInfo]:
+    """:func:`resolve_sample` of each row, computed once per distinct combination of the five sample
+    columns (a few thousand on 20,000 polls); NaN is passed as None."""
+    import numpy as np
+
+    columns = []
+    for name in _SAMPLE_COLUMNS:  # plain Python floats, NaN as None (one vectorised pass per column)
+        values = main[name].to_numpy(dtype=float)
+        columns.append(np.where(np.isnan(values), None, values).tolist())
+    samples: dict[tuple[Any, ...], SampleInfo] = {}
+    resolved = []
+    for key in zip(*columns):
+        sample = samples.get(key)
+        if sample is None:
+            sample = samples[key] = resolve_sample(sample_size=key[0], base_n=key[1], design_effect=key[2],
+                                                   margin_of_error=key[3], confidence_level=key[4])
+        resolved.append(sample)
+    return resolved
 
 
 def _fill_unknown_n(main: Any, selection: Selection, warnings: list[str]) -> Any:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pollapp.services.stats_inputs import DATE, FLOAT, INT, OTHER, PCT, frame_records
+from pollapp.services.stats_inputs import DATE, FLOAT, INT, OTHER, PCT, column_rows, frame_columns, frame_records
 from pollapp.services.stats_series_polls import _Loaded
 
 
@@ -52,7 +52,15 @@ HOUSE_COLUMNS = {
 
 
 def _poll_records(polls: Any, loaded: _Loaded) -> list[dict[str, Any]]:
-    """Included polls: the stats columns joined with what the store says about each poll."""
+    """Included polls as dicts (:func:`_poll_columns`, every row)."""
+    return column_rows(_poll_columns(polls, loaded))
+
+
+def _poll_columns(polls: Any, loaded: _Loaded) -> dict[str, list[Any]]:
+    """Included polls, column-wise: the stats columns joined with what the store says about each poll
+    (one lookup of every poll in ``loaded.info``; no copy of the frame)."""
+    import pandas as pd
+
     info = loaded.info
     pairs = [("question_id", "question_id"), ("field_start_date", "field_start_date"),
              ("field_end_date", "field_end_date"), ("publication_date", "publication_date"),
@@ -61,10 +69,21 @@ def _poll_records(polls: Any, loaded: _Loaded) -> list[dict[str, Any]]:
     if "decided" in info.columns:
         pairs.append(("decided", "decided"))
     joined = info[[source for _, source in pairs]].reindex(polls["poll_id"].to_numpy())  # one lookup, not one per column
-    frame = polls.copy()
-    for column, source in pairs:
-        frame[column] = joined[source].to_numpy()
-    return frame_records(frame, INCLUDED_COLUMNS)
+    frame = _Frame({column: polls[column] for column in polls.columns})
+    # As numpy arrays made into columns again, as a frame assignment does (a nullable Int64 with NA
+    # becomes floats with NaN, strings with NaN stay strings): the values frame_columns reads are those of
+    # the records path.
+    frame.update({column: pd.Series(joined[source].to_numpy()) for column, source in pairs})
+    return frame_columns(frame, INCLUDED_COLUMNS)
+
+
+class _Frame(dict[str, Any]):
+    """Named columns (pandas Series of one length) read as :func:`frame_columns` reads a DataFrame:
+    joining columns this way costs no frame copy."""
+
+    @property
+    def columns(self) -> Any:
+        return self.keys()
 
 
 def _excluded_records(loaded: _Loaded, stats_excluded: Any) -> list[dict[str, Any]]:

@@ -21,6 +21,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from pollapp.services.stats_inputs import column_length, column_rows
+
 #: Default upper bound on grid rows per outcome (25 years daily is 9,000+ rows, ~2 MB of JSON).
 MAX_GRID_POINTS = 500
 #: Default upper bound on the rows of ``included`` and of ``excluded`` each (``polls=auto``).
@@ -29,10 +31,12 @@ POLL_LISTS = ("auto", "all", "none")
 
 
 def represent(full: dict[str, Any], step_days: int | None, polls: str) -> dict[str, Any]:
-    """The trend response for ``step_days`` / ``polls`` made from the full one (every grid day, every
-    poll): the grid thinned, the lists cut, ``parameters`` saying what was used, a warning per cut."""
+    """The trend response for ``step_days`` / ``polls`` made from the full result (every grid day and
+    every poll; ``grid`` and ``included`` column-wise, :func:`pollapp.services.stats_inputs.frame_columns`):
+    the grid thinned, the lists cut, ``parameters`` saying what was used, a warning per cut. Dicts are
+    built only for the rows the response lists."""
     grid = full["grid"]
-    step = grid_step(len(grid), step_days)
+    step = grid_step(column_length(grid), step_days)
     included, excluded, warnings = list_polls(full["included"], full["excluded"], polls)
     return {
         **full,
@@ -40,7 +44,7 @@ def represent(full: dict[str, Any], step_days: int | None, polls: str) -> dict[s
         "warnings": [*full["warnings"], *warnings],
         "included": included,
         "excluded": excluded,
-        "grid": thin_rows(grid, step),
+        "grid": column_rows(grid, thinned(grid.get("date", []), step)),
     }
 
 
@@ -52,37 +56,40 @@ def grid_step(n_days: int, step_days: int | None) -> int:
     return max(1, math.ceil(n_days / MAX_GRID_POINTS))
 
 
-def thin_rows(grid: list[dict[str, Any]], step: int) -> list[dict[str, Any]]:
-    """The rows of a daily ``grid`` (dicts with an ISO ``date``) every ``step`` days from its first
-    date, plus its last row; the same list for ``step == 1``."""
+def thinned(dates: list[str], step: int) -> slice | list[int]:
+    """The positions of a daily grid's rows (ISO ``dates``) kept every ``step`` days from its first date,
+    plus its last row; every row for ``step == 1``."""
     import datetime as dt
 
-    if step <= 1 or not grid:
-        return grid
-    first = dt.date.fromisoformat(grid[0]["date"])
-    kept = [row for row in grid[:-1] if (dt.date.fromisoformat(row["date"]) - first).days % step == 0]
-    return [*kept, grid[-1]]
+    if step <= 1 or not dates:
+        return slice(None)
+    first = dt.date.fromisoformat(dates[0])
+    kept = [i for i, day in enumerate(dates[:-1]) if (dt.date.fromisoformat(day) - first).days % step == 0]
+    return [*kept, len(dates) - 1]
 
 
-def list_polls(included: list[dict[str, Any]], excluded: list[dict[str, Any]], polls: str
+def list_polls(included: dict[str, list[Any]], excluded: list[dict[str, Any]], polls: str
                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
     """The poll lists a response carries for ``polls`` (see the module docstring), and the warnings
-    saying what was left out. ``included`` is in field-midpoint order, so its tail is the latest."""
+    saying what was left out. ``included`` (column-wise) is in field-midpoint order, so its tail is
+    the latest."""
     if polls == "all":
-        return included, excluded, []
+        return column_rows(included), excluded, []
     if polls == "none":
         return [], [], []
     warnings = []
-    if len(included) > MAX_LISTED_POLLS:
+    n_included = column_length(included)
+    rows = slice(None)
+    if n_included > MAX_LISTED_POLLS:
         warnings.append(
-            f"`included` lists the latest {MAX_LISTED_POLLS} of the {len(included):,} polls used (by field "
+            f"`included` lists the latest {MAX_LISTED_POLLS} of the {n_included:,} polls used (by field "
             "midpoint); ask polls=all for every one, or download the series' data."
         )
-        included = included[-MAX_LISTED_POLLS:]
+        rows = slice(-MAX_LISTED_POLLS, None)
     if len(excluded) > MAX_LISTED_POLLS:
         warnings.append(
             f"`excluded` lists the first {MAX_LISTED_POLLS} of the {len(excluded):,} polls left out; ask "
             "polls=all for every one."
         )
         excluded = excluded[:MAX_LISTED_POLLS]
-    return included, excluded, warnings
+    return column_rows(included, rows), excluded, warnings

@@ -97,3 +97,19 @@ def test_the_version_and_kept_rows_equal_the_streamed_exports(app, series):
                         for row in through_sqlalchemy(series.id) if outcomes is None or row[2] in outcomes]
             assert typed(keep.rows) == typed(expected)
             assert len(keep.rows) == n_rows
+
+
+@pytest.mark.parametrize("outcomes, n_rows", [(["closer"], 3), (["further", "undecided"], 5), (["closer", "nobody"], 3)])
+def test_outcome_stat_rows_equal_the_sqlalchemy_read(app, series, monkeypatch, outcomes, n_rows):
+    """The statistics' own read (an uncached trend once the data version is stored): the tuples equal
+    ``series_outcome_rows``' dicts read through SQLAlchemy, enumerations as their stored strings."""
+    monkeypatch.setattr(repository.stat_rows, "STAT_ROWS_BATCH", 2)  # several batches
+    with app.app_context():
+        series_id = db.session.query(Series.id).filter_by(slug="peace-closer").scalar()
+        rows = repository.series_outcome_stat_rows(db.session, series_id, outcomes)
+        expected = [tuple(getattr(row[c], "value", row[c]) for c in repository.STAT_ROW_COLUMNS)
+                    for row in repository.series_outcome_rows(db.session, series_id, outcomes)]
+    assert len(rows) == n_rows
+    assert typed(rows) == typed(expected)
+    position = repository.STAT_ROW_COLUMNS.index("population")
+    assert {row[position] for row in rows} == {"adults", "registered_voters"}

@@ -1,0 +1,65 @@
+"""``_load_polls`` takes its rows from three places: the cursor read of the statistics' rows (strings for
+enumerations), the rows kept while the data version was hashed, and dicts with enum members (the
+SQLAlchemy read, as the as-of history gives). Each must give the same frame, info, exclusions and
+warnings, with and without ``decided_against``, on a SYNTHETIC series that has every case its fast
+paths skip when absent: two questions of one poll for the same population (one is left out), one poll
+asked of two populations (the best-ranked is described), and a poll of unknown size (filled in)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from pollapp import repository
+from pollapp.extensions import db
+from pollapp.services import statistics, stats_series
+from pollapp.services.stats_series_polls import _load_polls
+
+from stats_support import SERIES, add_poll, approval_question, build_world
+
+
+@pytest.fixture
+def series(client, auth):
+    build_world(client, auth, rounds=2)
+    start = dt.date(2024, 2, 1)
+    doubled = add_poll(client, auth, pollster="alpha", start=start, approve=40,
+                       questions=[approval_question(40, 50), approval_question(42, 48, code="approval_2")])
+    two = add_poll(client, auth, pollster="beta", start=start, approve=40,
+                   questions=[approval_question(37, 52, population="likely_voters"),
+                              approval_question(39, 50, code="approval_adults", population="adults")])
+    unknown = add_poll(client, auth, pollster="gamma", start=start, approve=41, sample_size=None)
+    return doubled["id"], two["id"], unknown["id"]
+
+
+@pytest.mark.parametrize("against", [None, "disapprove"])
+def test_every_row_source_loads_the_same_polls(app, series, monkeypatch, against):
+    doubled, two, unknown = series
+    selection = statistics.trend_params(outcome="approve", decided_against=against).selection
+    with app.app_context():
+        version = stats_series.series_version(db.session, SERIES)
+        loads = [_load_polls(db.session, version, selection, "approve")]  # the cursor read
+        wanted = ["approve", *([against] if against else [])]
+        kept = repository.series_outcome_stat_rows(db.session, version.series_id, ["approve", "disapprove"])
+        loads.append(_load_polls(db.session, dataclasses.replace(version, rows=kept), selection, "approve"))
+        dicts = repository.series_outcome_rows(db.session, version.series_id, wanted)
+        assert any(type(row["population"]) is not str for row in dicts), "enum members, not strings"
+        monkeypatch.setattr(repository, "series_outcome_stat_rows", lambda *a, **k: dicts)
+        loads.append(_load_polls(db.session, version, selection, "approve"))
+    first = loads[0]
+    for other in loads[1:]:
+        pd.testing.assert_frame_equal(other.frame, first.frame)
+        pd.testing.assert_frame_equal(other.info.sort_index(), first.info.sort_index())
+        assert (other.excluded, other.warnings) == (first.excluded, first.warnings)
+
+    assert [e["poll_id"] for e in first.excluded] == [doubled]
+    assert "same population (kept question" in first.excluded[0]["reason"]
+    assert first.info.loc[two, "population"] == "adults" and first.info.loc[two, "pct"] == 39
+    assert sorted(first.frame.loc[first.frame["poll_id"] == two, "population"]) == ["adults", "likely_voters"]
+    assert first.info.loc[unknown, "n_source"] == "pollster median"
+    assert any("report neither a sample size" in w for w in first.warnings)
+    assert len(first.frame) == 6 + 1 + 2 + 1
+    if against:
+        assert "decided" in first.info.columns and first.info.loc[two, "decided"] == pytest.approx(0.89)  # the share deciding
