@@ -72,6 +72,8 @@ from pollapp.repository.stat_rows import (
     STAT_ROW_COLUMNS,
     series_outcome_rows,
     series_outcome_stat_rows,
+    series_outcome_stat_columns,
+    STAT_DATE_COLUMNS,
     series_slugs_with_outcome,
 )
 from pollapp.repository.data_versions import (
@@ -146,6 +148,7 @@ __all__ = [
     "POINT_STAT_EXTRA_COLUMNS",
     "PointFilters",
     "PollFilters",
+    "STAT_DATE_COLUMNS",
     "STAT_ROW_COLUMNS",
     "STREAM_BATCH",
     "SeriesSummary",
@@ -204,6 +207,7 @@ __all__ = [
     "series_members",
     "series_members_of_polls",
     "series_outcome_rows",
+    "series_outcome_stat_columns",
     "series_outcome_stat_rows",
     "series_point_stat_rows",
     "series_points",

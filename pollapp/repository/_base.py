@@ -52,6 +52,29 @@ def _cursor_batches(
     session: Session, query: Select[Any], wanted: Sequence[str], *, json_columns: Sequence[str] = (), batch: int,
     stream: bool = True,
 ) -> Iterator[list[tuple[Any, ...]]]:
+    """:func:`_cursor_column_batches` as row tuples of the ``wanted`` columns."""
+    for columns in _cursor_column_batches(session, query, wanted, json_columns=json_columns, batch=batch, stream=stream):
+        yield list(zip(*columns))
+
+
+def _cursor_columns(
+    session: Session, query: Select[Any], wanted: Sequence[str], *, raw: Sequence[str] = (), batch: int,
+    params: dict[str, Any] | None = None,
+) -> dict[str, list[Any]]:
+    """Every row of ``query`` column-wise (name -> values) for a caller that builds a frame: no row
+    tuple is made. The ``raw`` columns keep the driver's values (SQLite's ISO date strings, say) for
+    the caller to convert in one vectorised pass."""
+    out: dict[str, list[Any]] = {name: [] for name in wanted}
+    for columns in _cursor_column_batches(session, query, wanted, batch=batch, stream=False, raw=raw, params=params):
+        for name, values in zip(wanted, columns):
+            out[name].extend(values)
+    return out
+
+
+def _cursor_column_batches(
+    session: Session, query: Select[Any], wanted: Sequence[str], *, json_columns: Sequence[str] = (), batch: int,
+    stream: bool = True, raw: Sequence[str] = (), params: dict[str, Any] | None = None,
+) -> Iterator[list[Any]]:
     """The rows of ``query`` as tuples of its ``wanted`` columns (by label), in batches of up to
     ``batch`` rows, read from the DBAPI cursor of the session's connection (its transaction), not
     through SQLAlchemy's result rows, which cost about as much as the query itself on a large series
@@ -69,6 +92,7 @@ def _cursor_batches(
     names = [column.name for column in query.selected_columns]
     at_wanted = [names.index(name) for name in wanted]
     at_json = {names.index(name) for name in json_columns}
+    at_raw = {names.index(name) for name in raw}
     result = None
     if stream:
         compiled = query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})  # IN lists expanded
@@ -76,7 +100,7 @@ def _cursor_batches(
         args: Any = tuple(params[name] for name in compiled.positiontup or ()) if compiled.positional else params
         cursor = _cursor(connection.connection, dialect.name)
     else:
-        result = connection.execute(query)  # the default fetch strategy: no row is read ahead
+        result = connection.execute(query, params)  # the default fetch strategy: no row is read ahead
         cursor = result.cursor
     try:
         if result is None:
@@ -84,13 +108,13 @@ def _cursor_batches(
         converters: dict[int, _Memo] = {at: _Memo(orjson.loads) for at in at_json}
         for at, (column, described) in enumerate(zip(query.selected_columns, cursor.description)):
             process = dialect.type_descriptor(column.type).result_processor(dialect, described[1])
-            if process is not None and at not in at_json:
+            if process is not None and at not in at_json and at not in at_raw:
                 converters[at] = _Memo(process)
         while rows := cursor.fetchmany(batch):
             columns: list[Any] = list(zip(*rows))  # column by column: one C-level pass per conversion
             for at, memo in converters.items():
                 columns[at] = list(map(memo.__getitem__, columns[at]))
-            yield list(zip(*[columns[at] for at in at_wanted]))
+            yield [columns[at] for at in at_wanted]
     finally:
         if result is not None:
             result.close()

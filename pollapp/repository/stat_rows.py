@@ -6,14 +6,16 @@ Separate from :mod:`pollapp.repository.points` because these rows carry the stat
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, String, func, select, type_coerce
+from sqlalchemy import Select, String, bindparam, func, select, type_coerce
+from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.orm import Session
 
 from pollapp.models import Answer, Poll, Pollster, Question, Series, SeriesMapping, SeriesMember, SeriesOutcome
-from pollapp.repository._base import LIVE, _cursor_batches, _dicts
+from pollapp.repository._base import LIVE, _cursor_batches, _cursor_columns, _dicts
 
 
 def series_data_version(session: Session, series_id: int) -> tuple[Any, ...]:
@@ -91,10 +93,33 @@ def series_outcome_stat_rows(session: Session, series_id: int, outcomes: Sequenc
     return rows
 
 
+#: The date columns :func:`series_outcome_stat_columns` leaves as the driver gives them.
+STAT_DATE_COLUMNS = ("field_start_date", "field_end_date", "publication_date")
+
+
+def series_outcome_stat_columns(session: Session, series_id: int, outcomes: Sequence[str]) -> dict[str, list[Any]]:
+    """:func:`series_outcome_stat_rows` column-wise (name -> values, :data:`STAT_ROW_COLUMNS`), for a
+    caller that builds a frame, with the :data:`STAT_DATE_COLUMNS` as the driver gives them (ISO
+    strings on SQLite, dates on PostgreSQL): the frame converts them in one vectorised pass."""
+    return _cursor_columns(
+        session, _stat_columns_statement(), STAT_ROW_COLUMNS, raw=STAT_DATE_COLUMNS, batch=STAT_ROWS_BATCH,
+        params={"series_id": series_id, "outcomes": list(outcomes)},
+    )
+
+
+@functools.cache
+def _stat_columns_statement() -> Select[Any]:
+    """The statistics' read, built once with its values bound at execution: SQLAlchemy memoises a
+    statement's cache key, so an uncached trend neither rebuilds the SELECT nor walks it to find its
+    compiled form (a few milliseconds, a tenth of what a 1,000-poll trend costs besides its fit)."""
+    return _outcome_rows_query(bindparam("series_id"), bindparam("outcomes", expanding=True), None, raw=True)
+
+
 def _outcome_rows_query(
-    series_id: int, outcomes: Sequence[str], poll_ids: Sequence[int] | None, *, raw: bool = False
+    series_id: Any, outcomes: Any, poll_ids: Sequence[int] | None, *, raw: bool = False
 ) -> Select[Any]:
-    """The statistics' rows SELECT, ordered. ``raw``: enumerations as their stored strings."""
+    """The statistics' rows SELECT, ordered. ``raw``: enumerations as their stored strings.
+    ``series_id`` and ``outcomes`` are values or bound parameters (:func:`_stat_columns_statement`)."""
     population = func.coalesce(Question.population, Poll.population)
     as_stored = (lambda column: type_coerce(column, String)) if raw else (lambda column: column)
     grouped = (
@@ -108,7 +133,8 @@ def _outcome_rows_query(
         .join(SeriesOutcome, SeriesMapping.outcome_id == SeriesOutcome.id)
         .join(Answer, SeriesMapping.answer_id == Answer.id)
         .join(Question, SeriesMember.question_id == Question.id)
-        .where(SeriesMember.series_id == series_id, SeriesOutcome.code.in_(list(outcomes)))
+        .where(SeriesMember.series_id == series_id,
+               SeriesOutcome.code.in_(outcomes if isinstance(outcomes, BindParameter) else list(outcomes)))
         .group_by(Question.id, SeriesOutcome.code)
     )
     if poll_ids is not None:

@@ -81,10 +81,8 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
         position = repository.STAT_ROW_COLUMNS.index("outcome")
         rows = [r for r in version.rows if r[position] in wanted]
     else:
-        rows = repository.series_outcome_stat_rows(session, version.series_id, wanted)  # DBAPI cursor: cheap
-    df = _rows_frame(rows)
-    for column in ("pct", "poll_sample_size", "base_n", "design_effect", "margin_of_error", "confidence_level"):
-        df[column] = pd.to_numeric(df[column], errors="coerce").astype(float)
+        rows = repository.series_outcome_stat_columns(session, version.series_id, wanted)  # DBAPI cursor: cheap
+    df = _rows_frame(rows)  # the numeric columns already floats
     excluded: list[dict[str, Any]] = []
     warnings: list[str] = []
 
@@ -126,11 +124,13 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
         main = main.reset_index(drop=True)
 
     resolved = _resolve_samples(main)
-    main["n"] = pd.array([s.n for s in resolved], dtype="Int64")
-    main["n_source"] = [s.n_source for s in resolved]
-    main["design_effect_used"] = [s.design_effect for s in resolved]
-    main["design_effect_source"] = [s.design_effect_source for s in resolved]
-    main["n_eff"] = np.array([np.nan if s.n_eff is None else s.n_eff for s in resolved], dtype=float)
+    main = main.assign(  # one insertion of five columns, not five
+        n=pd.array([s.n for s in resolved], dtype="Int64"),
+        n_source=[s.n_source for s in resolved],
+        design_effect_used=[s.design_effect for s in resolved],
+        design_effect_source=[s.design_effect_source for s in resolved],
+        n_eff=np.array([np.nan if s.n_eff is None else s.n_eff for s in resolved], dtype=float),
+    )
     if main["n_eff"].isna().any():
         main = _fill_unknown_n(main, selection, warnings)
     main["p"] = main["pct"] / 100.0
@@ -170,19 +170,25 @@ _SAMPLE_COLUMNS = ("poll_sample_size", "base_n", "design_effect", "margin_of_err
 
 
 def _rows_frame(rows: Any) -> Any:
-    """The statistics' rows (tuples of ``STAT_ROW_COLUMNS``, or dicts from the as-of history) as a
-    frame, built column by column (a frame made from row tuples infers every cell), with the numeric
-    columns as floats."""
+    """The statistics' rows (tuples of ``STAT_ROW_COLUMNS``, dicts from the as-of history, or the
+    columns of :func:`repository.series_outcome_stat_columns`) as a frame, built column by column (a
+    frame made from row tuples infers every cell), with the numeric columns as floats and the dates as
+    datetime64 (numpy parses ISO strings and converts dates alike, in one pass per column)."""
     import numpy as np
     import pandas as pd
 
     names = repository.STAT_ROW_COLUMNS
-    if rows and isinstance(rows[0], dict):
-        rows = [tuple(row[name] for name in names) for row in rows]
-    columns = list(zip(*rows)) if rows else [() for _ in names]
+    if isinstance(rows, dict):
+        columns = [rows[name] for name in names]
+    else:
+        if rows and isinstance(rows[0], dict):
+            rows = [tuple(row[name] for name in names) for row in rows]
+        columns = list(zip(*rows)) if rows else [() for _ in names]
     data: dict[str, Any] = {}
     for name, values in zip(names, columns):
-        if name == "pct" or name in _SAMPLE_COLUMNS:
+        if name in repository.STAT_DATE_COLUMNS:
+            data[name] = np.array(values, dtype="datetime64[D]")  # None -> NaT
+        elif name == "pct" or name in _SAMPLE_COLUMNS:
             try:  # None -> NaN; ints, floats and Decimals as floats
                 data[name] = np.array(values, dtype=float)
             except (TypeError, ValueError):

@@ -113,3 +113,23 @@ def test_outcome_stat_rows_equal_the_sqlalchemy_read(app, series, monkeypatch, o
     assert typed(rows) == typed(expected)
     position = repository.STAT_ROW_COLUMNS.index("population")
     assert {row[position] for row in rows} == {"adults", "registered_voters"}
+
+
+def test_outcome_stat_columns_are_the_rows_column_wise_with_dates_as_the_driver_gives_them(app, series, monkeypatch):
+    """What ``_load_polls`` reads: the same values column by column, except the date columns, which
+    are the driver's own (ISO text on SQLite, dates on PostgreSQL) and mean the same days."""
+    import numpy as np
+
+    monkeypatch.setattr(repository.stat_rows, "STAT_ROWS_BATCH", 2)
+    with app.app_context():
+        series_id = db.session.query(Series.id).filter_by(slug="peace-closer").scalar()
+        rows = repository.series_outcome_stat_rows(db.session, series_id, ["closer", "further"])
+        columns = repository.series_outcome_stat_columns(db.session, series_id, ["closer", "further"])
+    assert list(columns) == list(repository.STAT_ROW_COLUMNS)
+    for name, values in zip(repository.STAT_ROW_COLUMNS, zip(*rows)):
+        if name in repository.STAT_DATE_COLUMNS:
+            days = [np.datetime_as_string(np.array(v, dtype="datetime64[D]")).tolist() for v in (columns[name], values)]
+            assert days[0] == days[1], name
+            assert None in values or name != "publication_date"
+        else:
+            assert [(type(v), v) for v in columns[name]] == [(type(v), v) for v in values], name

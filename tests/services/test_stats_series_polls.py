@@ -40,13 +40,13 @@ def test_every_row_source_loads_the_same_polls(app, series, monkeypatch, against
     selection = statistics.trend_params(outcome="approve", decided_against=against).selection
     with app.app_context():
         version = stats_series.series_version(db.session, SERIES)
-        loads = [_load_polls(db.session, version, selection, "approve")]  # the cursor read
+        loads = [_load_polls(db.session, version, selection, "approve")]  # the cursor read, column-wise
         wanted = ["approve", *([against] if against else [])]
         kept = repository.series_outcome_stat_rows(db.session, version.series_id, ["approve", "disapprove"])
         loads.append(_load_polls(db.session, dataclasses.replace(version, rows=kept), selection, "approve"))
         dicts = repository.series_outcome_rows(db.session, version.series_id, wanted)
         assert any(type(row["population"]) is not str for row in dicts), "enum members, not strings"
-        monkeypatch.setattr(repository, "series_outcome_stat_rows", lambda *a, **k: dicts)
+        monkeypatch.setattr(repository, "series_outcome_stat_columns", lambda *a, **k: dicts)
         loads.append(_load_polls(db.session, version, selection, "approve"))
     first = loads[0]
     for other in loads[1:]:
