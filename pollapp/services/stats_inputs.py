@@ -195,11 +195,12 @@ def frame_columns(frame: Any, columns: Mapping[str, tuple[str, str]], *, digits:
         if kind == DATE:
             stamps = pd.to_datetime(series).to_numpy(dtype="datetime64[D]")
             text = np.datetime_as_string(stamps, unit="D").tolist()
-            col = [None if t == "NaT" else t for t in text]
+            col = [None if t == "NaT" else t for t in text] if np.isnat(stamps).any() else text
         elif kind in (PCT, FLOAT):
             arr = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
             arr = np.round(arr * 100.0 if kind == PCT else arr, digits)
-            col = np.where(np.isnan(arr), None, arr).tolist()  # Python floats, NaN as None
+            missing = np.isnan(arr)  # Python floats, NaN as None (no object array when nothing is missing)
+            col = np.where(missing, None, arr).tolist() if missing.any() else arr.tolist()
         elif kind == INT and isinstance(series.dtype, np.dtype) and series.dtype.kind in "iu":
             col = series.to_numpy().tolist()  # plain integers: nothing missing
         elif kind == INT:
