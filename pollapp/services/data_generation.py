@@ -26,11 +26,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from pollapp import repository
 from pollapp.models import utcnow
+from pollapp.services import session_events
 
 DATA_CHANGED = "pollapp.data_changed"  # the contract with raw-driver writers (bulk import, restore)
 #: Set with DATA_CHANGED by :func:`mark_changed`: the rows written are unknown, so the stored data
@@ -67,15 +67,13 @@ def mark_changed(session: Session) -> None:
 def install() -> None:
     """Listen on every SQLAlchemy session (idempotent); called by the application factory after
     :func:`pollapp.services.history.install`, so that the bump is the commit's last statement."""
-    for name, handler in (
-        ("after_flush", _after_flush),
-        ("do_orm_execute", _on_execute),
-        ("before_commit", _before_commit),
-        ("after_commit", _forget),
-        ("after_soft_rollback", _forget_on_rollback),
-    ):
-        if not event.contains(Session, name, handler):
-            event.listen(Session, name, handler)
+    session_events.listen({
+        "after_flush": _after_flush,
+        "do_orm_execute": _on_execute,
+        "before_commit": _before_commit,
+        "after_commit": _forget,
+        "after_soft_rollback": _forget_on_rollback,
+    })
 
 
 def _is_data(table: Any) -> bool:

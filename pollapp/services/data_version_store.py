@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from pollapp import repository
@@ -38,7 +37,7 @@ from pollapp.models import (
     SeriesOutcome,
     utcnow,
 )
-from pollapp.services import data_generation, data_version
+from pollapp.services import data_generation, data_version, session_events
 
 _TOUCHED = "pollapp.touched_series"
 #: The tables a point row is made of: a Core statement on one of them may change any series.
@@ -102,16 +101,14 @@ def _ids(values: set[Any]) -> set[int]:
 def install() -> None:
     """Listen on every session (idempotent); called by the application factory AFTER
     :func:`pollapp.services.data_generation.install`, so that the refresh follows the bump."""
-    for name, handler in (
-        ("before_flush", _before_flush),
-        ("after_flush", _after_flush),
-        ("do_orm_execute", _on_execute),
-        ("before_commit", _before_commit),
-        ("after_commit", _forget),
-        ("after_soft_rollback", _forget_on_rollback),
-    ):
-        if not event.contains(Session, name, handler):
-            event.listen(Session, name, handler)
+    session_events.listen({
+        "before_flush": _before_flush,
+        "after_flush": _after_flush,
+        "do_orm_execute": _on_execute,
+        "before_commit": _before_commit,
+        "after_commit": _forget,
+        "after_soft_rollback": _forget_on_rollback,
+    })
 
 
 def _touched(session: Session) -> _Touched:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import insert, inspect
 from sqlalchemy.orm import Session
 
 from pollapp import repository
@@ -44,6 +44,7 @@ from pollapp.models import (
     SeriesOutcome,
     Sponsor,
 )
+from pollapp.services import session_events
 
 ACTOR_KEY = "pollapp.history.actor"
 PENDING_KEY = "pollapp.history.pending"
@@ -105,14 +106,12 @@ def mark_touched(session: Session, poll_ids: Iterable[int]) -> None:
 
 def install() -> None:
     """Listen on every SQLAlchemy session (idempotent); called by the application factory."""
-    for name, handler in (
-        ("after_flush", _after_flush),
-        ("before_commit", _before_commit),
-        ("after_commit", _forget),
-        ("after_soft_rollback", _forget_on_rollback),
-    ):
-        if not event.contains(Session, name, handler):
-            event.listen(Session, name, handler)
+    session_events.listen({
+        "after_flush": _after_flush,
+        "before_commit": _before_commit,
+        "after_commit": _forget,
+        "after_soft_rollback": _forget_on_rollback,
+    })
 
 
 # ---------------------------------------------------------------- events
