@@ -15,7 +15,7 @@ from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.orm import Session
 
 from pollapp.models import Answer, Poll, Pollster, Question, Series, SeriesMapping, SeriesMember, SeriesOutcome
-from pollapp.repository._base import LIVE, _cursor_batches, _cursor_columns, _dicts
+from pollapp.repository._base import LIVE, _cursor_columns, _dicts
 
 
 def series_data_version(session: Session, series_id: int) -> tuple[Any, ...]:
@@ -77,20 +77,8 @@ def series_outcome_rows(
     return _dicts(session.connection().execute(_outcome_rows_query(series_id, outcomes, poll_ids)))
 
 
-#: Rows fetched per round trip by :func:`series_outcome_stat_rows`.
+#: Rows fetched per round trip by :func:`series_outcome_stat_columns`.
 STAT_ROWS_BATCH = 5000
-
-
-def series_outcome_stat_rows(session: Session, series_id: int, outcomes: Sequence[str]) -> list[tuple[Any, ...]]:
-    """:func:`series_outcome_rows` as tuples of :data:`STAT_ROW_COLUMNS`, read from the DBAPI cursor
-    (what an uncached statistic reads: SQLAlchemy's result rows cost more than the query on a large
-    series, issue 7). Same rows, order and values, except that ``population`` and ``sample_type`` are
-    their stored strings rather than enum members (tests/repository/test_outcome_stat_rows.py)."""
-    query = _outcome_rows_query(series_id, outcomes, None, raw=True)
-    rows: list[tuple[Any, ...]] = []
-    for batch in _cursor_batches(session, query, STAT_ROW_COLUMNS, batch=STAT_ROWS_BATCH, stream=False):
-        rows.extend(batch)
-    return rows
 
 
 #: The date columns :func:`series_outcome_stat_columns` leaves as the driver gives them.
@@ -98,9 +86,12 @@ STAT_DATE_COLUMNS = ("field_start_date", "field_end_date", "publication_date")
 
 
 def series_outcome_stat_columns(session: Session, series_id: int, outcomes: Sequence[str]) -> dict[str, list[Any]]:
-    """:func:`series_outcome_stat_rows` column-wise (name -> values, :data:`STAT_ROW_COLUMNS`), for a
-    caller that builds a frame, with the :data:`STAT_DATE_COLUMNS` as the driver gives them (ISO
-    strings on SQLite, dates on PostgreSQL): the frame converts them in one vectorised pass."""
+    """:func:`series_outcome_rows` column-wise (name -> values, :data:`STAT_ROW_COLUMNS`), read from the
+    DBAPI cursor (what an uncached statistic reads: SQLAlchemy's result rows cost more than the query
+    on a large series, issue 7). Same rows, order and values, except that ``population`` and
+    ``sample_type`` are their stored strings rather than enum members, and the
+    :data:`STAT_DATE_COLUMNS` are as the driver gives them (ISO strings on SQLite, dates on
+    PostgreSQL): the frame converts them in one vectorised pass (tests/repository/test_point_stat_rows.py)."""
     return _cursor_columns(
         session, _stat_columns_statement(), STAT_ROW_COLUMNS, raw=STAT_DATE_COLUMNS, batch=STAT_ROWS_BATCH,
         params={"series_id": series_id, "outcomes": list(outcomes)},

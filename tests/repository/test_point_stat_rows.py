@@ -100,36 +100,26 @@ def test_the_version_and_kept_rows_equal_the_streamed_exports(app, series):
 
 
 @pytest.mark.parametrize("outcomes, n_rows", [(["closer"], 3), (["further", "undecided"], 5), (["closer", "nobody"], 3)])
-def test_outcome_stat_rows_equal_the_sqlalchemy_read(app, series, monkeypatch, outcomes, n_rows):
-    """The statistics' own read (an uncached trend once the data version is stored): the tuples equal
-    ``series_outcome_rows``' dicts read through SQLAlchemy, enumerations as their stored strings."""
+def test_outcome_stat_columns_equal_the_sqlalchemy_read(app, series, monkeypatch, outcomes, n_rows):
+    """The statistics' own read (an uncached trend once the data version is stored), column by column:
+    the values of ``series_outcome_rows``' dicts read through SQLAlchemy, value for value and type for
+    type, enumerations as their stored strings, except the date columns, which are the driver's own
+    (ISO text on SQLite, dates on PostgreSQL) and mean the same days."""
+    import numpy as np
+
     monkeypatch.setattr(repository.stat_rows, "STAT_ROWS_BATCH", 2)  # several batches
     with app.app_context():
         series_id = db.session.query(Series.id).filter_by(slug="peace-closer").scalar()
-        rows = repository.series_outcome_stat_rows(db.session, series_id, outcomes)
-        expected = [tuple(getattr(row[c], "value", row[c]) for c in repository.STAT_ROW_COLUMNS)
-                    for row in repository.series_outcome_rows(db.session, series_id, outcomes)]
-    assert len(rows) == n_rows
-    assert typed(rows) == typed(expected)
-    position = repository.STAT_ROW_COLUMNS.index("population")
-    assert {row[position] for row in rows} == {"adults", "registered_voters"}
-
-
-def test_outcome_stat_columns_are_the_rows_column_wise_with_dates_as_the_driver_gives_them(app, series, monkeypatch):
-    """What ``_load_polls`` reads: the same values column by column, except the date columns, which
-    are the driver's own (ISO text on SQLite, dates on PostgreSQL) and mean the same days."""
-    import numpy as np
-
-    monkeypatch.setattr(repository.stat_rows, "STAT_ROWS_BATCH", 2)
-    with app.app_context():
-        series_id = db.session.query(Series.id).filter_by(slug="peace-closer").scalar()
-        rows = repository.series_outcome_stat_rows(db.session, series_id, ["closer", "further"])
-        columns = repository.series_outcome_stat_columns(db.session, series_id, ["closer", "further"])
+        columns = repository.series_outcome_stat_columns(db.session, series_id, outcomes)
+        expected = [[getattr(row[c], "value", row[c]) for row in repository.series_outcome_rows(db.session, series_id, outcomes)]
+                    for c in repository.STAT_ROW_COLUMNS]
     assert list(columns) == list(repository.STAT_ROW_COLUMNS)
-    for name, values in zip(repository.STAT_ROW_COLUMNS, zip(*rows)):
+    assert len(columns["poll_id"]) == n_rows
+    for name, values in zip(repository.STAT_ROW_COLUMNS, expected):
         if name in repository.STAT_DATE_COLUMNS:
             days = [np.datetime_as_string(np.array(v, dtype="datetime64[D]")).tolist() for v in (columns[name], values)]
             assert days[0] == days[1], name
-            assert None in values or name != "publication_date"
         else:
             assert [(type(v), v) for v in columns[name]] == [(type(v), v) for v in values], name
+    assert None in columns["publication_date"]
+    assert set(columns["population"]) == {"adults", "registered_voters"}

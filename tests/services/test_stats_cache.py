@@ -207,8 +207,7 @@ def test_an_uncached_version_and_the_statistics_read_the_series_once(app, world,
         two_reads = statistics.series_trend(db.session, SERIES, params)  # version, then the statistics' rows
         fresh = LRUCache()
         with monkeypatch.context() as m:  # from here on, any second read of the series fails
-            for name in ("series_outcome_rows", "series_outcome_stat_rows", "series_outcome_stat_columns",
-                         "series_points_stream"):
+            for name in ("series_outcome_rows", "series_outcome_stat_columns", "series_points_stream"):
                 m.setattr(repository, name, lambda *a, **k: pytest.fail("the series was read twice"))
             version = statistics.series_version(db.session, SERIES, cache=fresh, selection=params.selection)
             one_read = statistics.series_trend(db.session, SERIES, params, cache=fresh, version=version)

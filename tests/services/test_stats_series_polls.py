@@ -15,7 +15,8 @@ import pytest
 
 from pollapp import repository
 from pollapp.extensions import db
-from pollapp.services import statistics, stats_series
+from pollapp.models import Series
+from pollapp.services import data_version, statistics, stats_series
 from pollapp.services.stats_series_polls import _load_polls
 
 from stats_support import SERIES, add_poll, approval_question, build_world
@@ -42,8 +43,9 @@ def test_every_row_source_loads_the_same_polls(app, series, monkeypatch, against
         version = stats_series.series_version(db.session, SERIES)
         loads = [_load_polls(db.session, version, selection, "approve")]  # the cursor read, column-wise
         wanted = ["approve", *([against] if against else [])]
-        kept = repository.series_outcome_stat_rows(db.session, version.series_id, ["approve", "disapprove"])
-        loads.append(_load_polls(db.session, dataclasses.replace(version, rows=kept), selection, "approve"))
+        kept = data_version.StatRows(frozenset({"approve", "disapprove"}))  # rows kept while hashing the version
+        data_version._version_keeping(db.session, db.session.get(Series, version.series_id), kept)
+        loads.append(_load_polls(db.session, dataclasses.replace(version, rows=kept.rows), selection, "approve"))
         dicts = repository.series_outcome_rows(db.session, version.series_id, wanted)
         assert any(type(row["population"]) is not str for row in dicts), "enum members, not strings"
         monkeypatch.setattr(repository, "series_outcome_stat_columns", lambda *a, **k: dicts)
