@@ -514,6 +514,11 @@ class SeriesDataVersion(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     version: Mapped[str] = mapped_column(String(64))
     computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: The statistics' rows of the series, read with the version and packed
+    #: (:mod:`pollapp.services.stats_inputs_store`), and the packing's format: an uncached statistic
+    #: reads them at this fingerprint instead of running its SELECT. NULL: read with SQL.
+    stat_inputs: Mapped[bytes | None] = mapped_column(LargeBinary)
+    stat_inputs_format: Mapped[int | None]
 
 
 # ``create_all`` (tests) seeds the row as the migration does.

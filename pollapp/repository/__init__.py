@@ -76,7 +76,9 @@ from pollapp.repository.stat_rows import (
     series_slugs_with_outcome,
 )
 from pollapp.repository.data_versions import (
+    StoredDataVersion,
     stored_data_version,
+    stored_data_version_inputs,
     stored_fingerprints,
     store_data_versions,
     all_series_ids,
@@ -136,8 +138,10 @@ from pollapp.repository.generation import (
 __all__ = [
     "all_series_ids",
     "series_ids_touching",
+    "StoredDataVersion",
     "store_data_versions",
     "stored_data_version",
+    "stored_data_version_inputs",
     "stored_fingerprints",
     "CommittedGenerationReader",
     "CHUNK",

@@ -5,11 +5,33 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
+from typing import NamedTuple
 
 from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from pollapp.models import Poll, Question, Series, SeriesDataVersion, SeriesMember
+
+
+class StoredDataVersion(NamedTuple):
+    """What the writing transaction stores for a series (:class:`pollapp.models.SeriesDataVersion`)."""
+
+    series_id: int
+    fingerprint: str
+    version: str
+    stat_inputs: bytes | None = None
+    stat_inputs_format: int | None = None
+
+
+def stored_data_version_inputs(
+    session: Session, series_id: int, fingerprint: str
+) -> tuple[str, bytes | None, int | None] | None:
+    """(version, packed statistics' rows, their format) stored at this fingerprint, else None."""
+    query = select(
+        SeriesDataVersion.version, SeriesDataVersion.stat_inputs, SeriesDataVersion.stat_inputs_format
+    ).where(SeriesDataVersion.series_id == series_id, SeriesDataVersion.fingerprint == fingerprint)
+    row = session.execute(query).one_or_none()
+    return None if row is None else (row[0], None if row[1] is None else bytes(row[1]), row[2])
 
 
 def stored_data_version(session: Session, series_id: int, fingerprint: str) -> str | None:
@@ -20,23 +42,21 @@ def stored_data_version(session: Session, series_id: int, fingerprint: str) -> s
     return session.execute(query).scalar_one_or_none()
 
 
-def stored_fingerprints(session: Session, series_ids: Collection[int]) -> dict[int, str]:
-    """series id -> the fingerprint its stored version was computed at (series without one left out)."""
-    query = select(SeriesDataVersion.series_id, SeriesDataVersion.fingerprint).where(
-        SeriesDataVersion.series_id.in_(list(series_ids))
-    )
-    return {series_id: fingerprint for series_id, fingerprint in session.execute(query)}
+def stored_fingerprints(session: Session, series_ids: Collection[int]) -> dict[int, tuple[str, int | None]]:
+    """series id -> (the fingerprint its stored version was computed at, the format of the statistics'
+    rows stored with it, None without): series without a stored version left out."""
+    query = select(
+        SeriesDataVersion.series_id, SeriesDataVersion.fingerprint, SeriesDataVersion.stat_inputs_format
+    ).where(SeriesDataVersion.series_id.in_(list(series_ids)))
+    return {series_id: (fingerprint, packed_format) for series_id, fingerprint, packed_format in session.execute(query)}
 
 
-def store_data_versions(session: Session, rows: Sequence[tuple[int, str, str]], at: dt.datetime) -> None:
-    """Replace the stored (series id, fingerprint, version) of these series."""
+def store_data_versions(session: Session, rows: Sequence[StoredDataVersion], at: dt.datetime) -> None:
+    """Replace what is stored for these series."""
     if not rows:
         return
-    session.execute(delete(SeriesDataVersion).where(SeriesDataVersion.series_id.in_([r[0] for r in rows])))
-    session.execute(
-        insert(SeriesDataVersion),
-        [{"series_id": s, "fingerprint": f, "version": v, "computed_at": at} for s, f, v in rows],
-    )
+    session.execute(delete(SeriesDataVersion).where(SeriesDataVersion.series_id.in_([r.series_id for r in rows])))
+    session.execute(insert(SeriesDataVersion), [{**r._asdict(), "computed_at": at} for r in rows])
 
 
 def all_series_ids(session: Session, among: Collection[int] | None = None) -> list[int]:

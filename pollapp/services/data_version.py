@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from pollapp import repository
 from pollapp.models import Series
-from pollapp.services import data_generation, history_asof
+from pollapp.services import data_generation, history_asof, stats_inputs_store
 from pollapp.services.cache import ResultCache
 
 HEADER = "Pollapp-Data-Version"
@@ -67,7 +67,9 @@ class StatRows:
     the version came from a cache (or is of a past instant): the caller reads the rows itself."""
 
     outcomes: frozenset[str] | None = None  # None: every outcome
-    rows: list[tuple[Any, ...]] | None = None
+    #: Row tuples kept while hashing, or the columns stored with the version
+    #: (:func:`pollapp.services.stats_inputs_store.unpack`).
+    rows: list[tuple[Any, ...]] | dict[str, Any] | None = None
 
 
 def _version_keeping(session: Session, series: Series, keep: StatRows) -> str:
@@ -114,6 +116,33 @@ def hash_series(session: Session, series_id: int) -> str:
     return hasher.hexdigest()
 
 
+def hash_and_pack_series(session: Session, series_id: int) -> tuple[str, bytes]:
+    """:func:`hash_series` and, from the same read, the statistics' rows of every outcome packed
+    (:func:`pollapp.services.stats_inputs_store.pack`): what the writing transaction stores."""
+    hasher, rows = Hasher(), []
+    for batch in repository.series_point_stat_rows(session, series_id):
+        hasher.add_many(batch)
+        rows.extend(map(_STAT_VALUES, batch))
+    return hasher.hexdigest(), stats_inputs_store.pack(rows)
+
+
+def _stored(session: Session, series_id: int, print_: str, keep: StatRows | None) -> str | None:
+    """The version stored at this fingerprint, if any; with ``keep``, also the statistics' columns
+    stored with it (when of this code's format and readable: else the caller reads its rows)."""
+    if keep is None:
+        return repository.stored_data_version(session, series_id, print_)
+    found = repository.stored_data_version_inputs(session, series_id, print_)
+    if found is None:
+        return None
+    version, packed, packed_format = found
+    if packed is not None and packed_format == stats_inputs_store.FORMAT:
+        try:
+            keep.rows = stats_inputs_store.unpack(packed, keep.outcomes)
+        except stats_inputs_store.StatInputsError:
+            keep.rows = None
+    return version
+
+
 def cache_key(session: Session, series: Series, as_of: dt.datetime | None, print_: str | None = None) -> str:
     """What the version depends on, cheaply: the fingerprint (``print_`` when already read), unless
     ``as_of`` is settled."""
@@ -155,7 +184,7 @@ def series_data_version(
     if cache is not None and (hit := cache.get(key)) is not None:
         version = hit.decode()
     else:
-        stored = repository.stored_data_version(session, series.id, print_) if as_of is None and print_ else None
+        stored = _stored(session, series.id, print_, keep) if as_of is None and print_ else None
         if stored is not None:
             version = stored
         elif keep is not None and as_of is None:

@@ -15,8 +15,10 @@ generation (:mod:`pollapp.services.data_generation`):
 At commit (``before_commit``, after the generation bump: on PostgreSQL its row lock serialises
 writers, so what is hashed is exactly what this commit leaves) each touched series' fingerprint is
 read; unless its stored version was computed at that fingerprint, every point row is hashed and the
-pair stored. A series that a write path misses keeps an old fingerprint, so readers hash as before:
-the store can be missed, never wrong.
+pair stored, with the statistics' rows of that same read packed beside it
+(:mod:`pollapp.services.stats_inputs_store`: an uncached statistic then reads them instead of running
+its SELECT). A series that a write path misses keeps an old fingerprint, so readers hash and select as
+before: the store can be missed, never wrong.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from pollapp.models import (
     SeriesOutcome,
     utcnow,
 )
-from pollapp.services import data_generation, data_version, session_events
+from pollapp.services import data_generation, data_version, session_events, stats_inputs_store
 
 _TOUCHED = "pollapp.touched_series"
 #: The tables a point row is made of: a Core statement on one of them may change any series.
@@ -157,18 +159,21 @@ def _before_commit(session: Session) -> None:
 
 
 def refresh(session: Session, series_ids: set[int] | list[int]) -> list[int]:
-    """Store the data version of each of these series whose stored one is not at its current
-    fingerprint; returns the ids rehashed."""
+    """Store the data version, with the statistics' rows packed (:mod:`pollapp.services.stats_inputs_store`),
+    of each of these series whose stored pair is not at its current fingerprint (or of another packing
+    format); returns the ids rehashed."""
 
     if not series_ids:
         return []
     series_ids = repository.all_series_ids(session, among=series_ids)  # a deleted series has no version
     stored = repository.stored_fingerprints(session, series_ids)
+    current = stats_inputs_store.FORMAT
     rows = []
     for series_id in series_ids:
         fingerprint = data_version.fingerprint(session, series_id)
-        if stored.get(series_id) != fingerprint:
-            rows.append((series_id, fingerprint, data_version.hash_series(session, series_id)))
+        if stored.get(series_id) != (fingerprint, current):
+            version, packed = data_version.hash_and_pack_series(session, series_id)
+            rows.append(repository.StoredDataVersion(series_id, fingerprint, version, packed, current))
     repository.store_data_versions(session, rows, utcnow())
     return [r[0] for r in rows]
 

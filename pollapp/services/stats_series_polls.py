@@ -38,8 +38,9 @@ class SeriesVersion:
     digest: str
     as_of: dt.datetime | None = None
     definition: str = ""  # title, outcome labels...: shown by results, not part of the data version
-    #: The statistics' rows read while hashing (``selection`` given and the version not cached), else None.
-    rows: list[tuple[Any, ...]] | None = field(default=None, compare=False, repr=False)
+    #: The statistics' rows read while hashing (``selection`` given and the version not cached), or
+    #: their columns stored with the version (pollapp.services.stats_inputs_store), else None.
+    rows: list[tuple[Any, ...]] | dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -77,6 +78,8 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
 
         series = series_service.get_series(session, version.slug)
         rows = history_asof.series_outcome_rows(session, series, wanted, as_of=version.as_of)
+    elif isinstance(version.rows, dict):  # stored with the data version (pollapp.services.stats_inputs_store)
+        rows = _with_outcomes(version.rows, wanted)
     elif version.rows is not None:  # read with the data version (same rows and order, maybe more outcomes)
         position = repository.STAT_ROW_COLUMNS.index("outcome")
         rows = [r for r in version.rows if r[position] in wanted]
@@ -186,7 +189,9 @@ def _rows_frame(rows: Any) -> Any:
         columns = list(zip(*rows)) if rows else [() for _ in names]
     data: dict[str, Any] = {}
     for name, values in zip(names, columns):
-        if name in repository.STAT_DATE_COLUMNS:
+        if isinstance(values, np.ndarray) and values.dtype.kind in "iMfbO":  # typed already (stored inputs)
+            data[name] = values.astype(float) if name == "pct" or name in _SAMPLE_COLUMNS else values
+        elif name in repository.STAT_DATE_COLUMNS:
             data[name] = np.array(values, dtype="datetime64[D]")  # None -> NaT
         elif name == "pct" or name in _SAMPLE_COLUMNS:
             try:  # None -> NaN; ints, floats and Decimals as floats
@@ -196,6 +201,15 @@ def _rows_frame(rows: Any) -> Any:
         else:
             data[name] = list(values)
     return pd.DataFrame(data, columns=list(names))
+
+
+def _with_outcomes(columns: dict[str, Any], wanted: list[str]) -> dict[str, Any]:
+    """The rows of stored statistics' columns whose outcome is one of ``wanted`` (all of them, uncopied,
+    when the stored value was unpacked for exactly these outcomes)."""
+    import numpy as np
+
+    keep = np.isin(columns["outcome"], wanted)
+    return columns if keep.all() else {name: values[keep] for name, values in columns.items()}
 
 
 def _resolve_samples(main: Any) -> list[SampleInfo]:

@@ -5,13 +5,15 @@ never served stale. SYNTHETIC polls."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from sqlalchemy import delete, update
 
 from pollapp import repository
 from pollapp.extensions import db
 from pollapp.models import Answer, Poll, Series, SeriesDataVersion, utcnow
-from pollapp.services import data_generation, data_version, data_version_store
+from pollapp.services import data_generation, data_version, data_version_store, stats_inputs_store
+from pollapp.services.stats_series_polls import _rows_frame
 
 from factories import PEACE_SERIES as SERIES, create_pollster, if_match, poll_doc
 
@@ -44,8 +46,18 @@ def state(app) -> tuple[SeriesDataVersion | None, str, str]:
 
 
 def fresh_version(app) -> str:
+    """The stored version is the hash at the current fingerprint, and the statistics' rows stored with it
+    are those the statistics' SELECT reads now."""
     row, fingerprint, hashed = state(app)
     assert row is not None and row.fingerprint == fingerprint and row.version == hashed
+    assert row.stat_inputs_format == stats_inputs_store.FORMAT
+    with app.app_context():
+        outcomes = [o.code for o in db.session.get(Series, row.series_id).outcomes]
+        selected = repository.series_outcome_stat_columns(db.session, row.series_id, outcomes)
+    stored, selected = _rows_frame(stats_inputs_store.unpack(row.stat_inputs)), _rows_frame(selected)
+    assert len(stored) == len(selected)
+    if len(selected):
+        pd.testing.assert_frame_equal(stored, selected.assign(tracking=selected["tracking"].astype(bool)))
     return hashed
 
 
@@ -117,8 +129,9 @@ def test_a_write_that_bypasses_the_store_is_hashed_on_read_not_served_stale(app,
 def test_only_the_series_written_are_rehashed(app, client, auth, polls, monkeypatch):
     fresh_version(app)
     hashed: list[int] = []
-    real = data_version.hash_series
-    monkeypatch.setattr(data_version, "hash_series", lambda session, series_id: hashed.append(series_id) or real(session, series_id))
+    real = data_version.hash_and_pack_series
+    monkeypatch.setattr(data_version, "hash_and_pack_series",
+                        lambda session, series_id: hashed.append(series_id) or real(session, series_id))
     other = client.post("/api/v1/polls", json=poll_doc(field_end_date="2024-12-18"), headers=auth)  # in no series
     assert other.status_code == 201 and hashed == []
     url = f"/api/v1/polls/{polls[1]['id']}"
@@ -147,13 +160,19 @@ def test_flask_data_versions_stores_what_an_upgrade_left_out(app, runner, polls)
     assert fresh_version(app) == version
     again = runner.invoke(args=["data", "versions"])
     assert "data versions: 0 stored, 1 already current" in again.output
+    with app.app_context():  # as after upgrading from 0.2: versions stored, the statistics' rows not
+        db.session.execute(update(SeriesDataVersion).values(stat_inputs=None, stat_inputs_format=None))
+        db.session.commit()
+    assert "data versions: 1 stored, 0 already current" in runner.invoke(args=["data", "versions"]).output
+    assert fresh_version(app) == version
 
 
 def test_a_savepoint_defers_the_refresh_to_the_outer_commit(app, polls, monkeypatch):
     before = fresh_version(app)
     hashed: list[int] = []
-    real = data_version.hash_series
-    monkeypatch.setattr(data_version, "hash_series", lambda session, series_id: hashed.append(series_id) or real(session, series_id))
+    real = data_version.hash_and_pack_series
+    monkeypatch.setattr(data_version, "hash_and_pack_series",
+                        lambda session, series_id: hashed.append(series_id) or real(session, series_id))
     with app.app_context():
         with db.session.begin_nested():
             db.session.execute(update(Poll).values(updated_at=utcnow()))

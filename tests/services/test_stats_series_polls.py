@@ -15,8 +15,8 @@ import pytest
 
 from pollapp import repository
 from pollapp.extensions import db
-from pollapp.models import Series
-from pollapp.services import data_version, statistics, stats_series
+from pollapp.models import Series, SeriesDataVersion
+from pollapp.services import data_version, statistics, stats_inputs_store, stats_series
 from pollapp.services.stats_series_polls import _load_polls
 
 from stats_support import SERIES, add_poll, approval_question, build_world
@@ -46,6 +46,10 @@ def test_every_row_source_loads_the_same_polls(app, series, monkeypatch, against
         kept = data_version.StatRows(frozenset({"approve", "disapprove"}))  # rows kept while hashing the version
         data_version._version_keeping(db.session, db.session.get(Series, version.series_id), kept)
         loads.append(_load_polls(db.session, dataclasses.replace(version, rows=kept.rows), selection, "approve"))
+        packed = db.session.get(SeriesDataVersion, version.series_id).stat_inputs  # stored with the version
+        for outcomes in (wanted, None):  # unpacked for the outcomes asked, or every outcome
+            stored = stats_inputs_store.unpack(packed, outcomes)
+            loads.append(_load_polls(db.session, dataclasses.replace(version, rows=stored), selection, "approve"))
         dicts = repository.series_outcome_rows(db.session, version.series_id, wanted)
         assert any(type(row["population"]) is not str for row in dicts), "enum members, not strings"
         monkeypatch.setattr(repository, "series_outcome_stat_columns", lambda *a, **k: dicts)
@@ -65,3 +69,21 @@ def test_every_row_source_loads_the_same_polls(app, series, monkeypatch, against
     assert len(first.frame) == 6 + 1 + 2 + 1
     if against:
         assert "decided" in first.info.columns and first.info.loc[two, "decided"] == pytest.approx(0.89)  # the share deciding
+
+
+def test_an_uncached_statistic_reads_the_stored_rows_not_the_select(app, series, monkeypatch):
+    """The version found stored at the series' fingerprint brings the statistics' rows stored with it:
+    the statistics' SELECT is not run (its result would be the same: the test above)."""
+    selection = statistics.trend_params(outcome="approve", decided_against="disapprove").selection
+
+    def refuse(*a, **k):
+        raise AssertionError("the statistics' SELECT ran")
+
+    with app.app_context():
+        expected = _load_polls(db.session, stats_series.series_version(db.session, SERIES), selection, "approve")
+        monkeypatch.setattr(repository, "series_outcome_stat_columns", refuse)
+        version = stats_series.series_version(db.session, SERIES, selection=selection)
+        assert isinstance(version.rows, dict) and set(version.rows["outcome"]) == {"approve", "disapprove"}
+        loaded = _load_polls(db.session, version, selection, "approve")
+    pd.testing.assert_frame_equal(loaded.frame, expected.frame)
+    assert loaded.excluded == expected.excluded and loaded.warnings == expected.warnings
