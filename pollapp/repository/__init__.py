@@ -78,7 +78,7 @@ from pollapp.repository.stat_rows import (
 from pollapp.repository.data_versions import (
     StoredDataVersion,
     stored_data_version,
-    stored_data_version_inputs,
+    stored_stat_inputs,
     stored_fingerprints,
     store_data_versions,
     all_series_ids,
@@ -141,7 +141,7 @@ __all__ = [
     "StoredDataVersion",
     "store_data_versions",
     "stored_data_version",
-    "stored_data_version_inputs",
+    "stored_stat_inputs",
     "stored_fingerprints",
     "CommittedGenerationReader",
     "CHUNK",

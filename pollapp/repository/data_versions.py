@@ -23,15 +23,14 @@ class StoredDataVersion(NamedTuple):
     stat_inputs_format: int | None = None
 
 
-def stored_data_version_inputs(
-    session: Session, series_id: int, fingerprint: str
-) -> tuple[str, bytes | None, int | None] | None:
-    """(version, packed statistics' rows, their format) stored at this fingerprint, else None."""
-    query = select(
-        SeriesDataVersion.version, SeriesDataVersion.stat_inputs, SeriesDataVersion.stat_inputs_format
-    ).where(SeriesDataVersion.series_id == series_id, SeriesDataVersion.fingerprint == fingerprint)
+def stored_stat_inputs(session: Session, series_id: int, fingerprint: str) -> tuple[bytes, int | None] | None:
+    """(packed statistics' rows, their format) stored with the series' version at this fingerprint, else None."""
+    query = select(SeriesDataVersion.stat_inputs, SeriesDataVersion.stat_inputs_format).where(
+        SeriesDataVersion.series_id == series_id, SeriesDataVersion.fingerprint == fingerprint,
+        SeriesDataVersion.stat_inputs.is_not(None),
+    )
     row = session.execute(query).one_or_none()
-    return None if row is None else (row[0], None if row[1] is None else bytes(row[1]), row[2])
+    return None if row is None else (bytes(row[0]), row[1])
 
 
 def stored_data_version(session: Session, series_id: int, fingerprint: str) -> str | None:

@@ -67,9 +67,26 @@ class StatRows:
     the version came from a cache (or is of a past instant): the caller reads the rows itself."""
 
     outcomes: frozenset[str] | None = None  # None: every outcome
-    #: Row tuples kept while hashing, or the columns stored with the version
-    #: (:func:`pollapp.services.stats_inputs_store.unpack`).
-    rows: list[tuple[Any, ...]] | dict[str, Any] | None = None
+    rows: list[tuple[Any, ...]] | None = None
+    #: The fingerprint of the current data, when known and no rows were kept: the statistics' rows
+    #: stored at it (:func:`stored_stat_columns`) are the current ones.
+    fingerprint: str | None = None
+
+
+def stored_stat_columns(
+    session: Session, series_id: int, print_: str, outcomes: Iterable[str] | None
+) -> dict[str, Any] | None:
+    """The statistics' rows of these outcomes stored with the series' data version at this fingerprint
+    (:mod:`pollapp.services.stats_inputs_store`), as columns; None when none are stored there (or they
+    are of another format, or unreadable): the caller reads them with SQL. Read only when a statistic
+    is computed, not when its cached result is served."""
+    found = repository.stored_stat_inputs(session, series_id, print_)
+    if found is None or found[1] != stats_inputs_store.FORMAT:
+        return None
+    try:
+        return stats_inputs_store.unpack(found[0], outcomes)
+    except stats_inputs_store.StatInputsError:
+        return None
 
 
 def _version_keeping(session: Session, series: Series, keep: StatRows) -> str:
@@ -126,23 +143,6 @@ def hash_and_pack_series(session: Session, series_id: int) -> tuple[str, bytes]:
     return hasher.hexdigest(), stats_inputs_store.pack(rows)
 
 
-def _stored(session: Session, series_id: int, print_: str, keep: StatRows | None) -> str | None:
-    """The version stored at this fingerprint, if any; with ``keep``, also the statistics' columns
-    stored with it (when of this code's format and readable: else the caller reads its rows)."""
-    if keep is None:
-        return repository.stored_data_version(session, series_id, print_)
-    found = repository.stored_data_version_inputs(session, series_id, print_)
-    if found is None:
-        return None
-    version, packed, packed_format = found
-    if packed is not None and packed_format == stats_inputs_store.FORMAT:
-        try:
-            keep.rows = stats_inputs_store.unpack(packed, keep.outcomes)
-        except stats_inputs_store.StatInputsError:
-            keep.rows = None
-    return version
-
-
 def cache_key(session: Session, series: Series, as_of: dt.datetime | None, print_: str | None = None) -> str:
     """What the version depends on, cheaply: the fingerprint (``print_`` when already read), unless
     ``as_of`` is settled."""
@@ -175,16 +175,20 @@ def series_data_version(
     fingerprint (one aggregate over the series: a write elsewhere moved the generation but the hash is
     still known, so nothing is rehashed or refitted); for the current data, the version stored by the
     transaction that last wrote the series, if computed at this fingerprint; else the hash of every
-    point row (keeping the statistics' rows that ``keep`` asks for, when the data are current)."""
+    point row (keeping the statistics' rows that ``keep`` asks for, when the data are current; else
+    telling ``keep`` the current fingerprint, at which they may be stored)."""
     fast = generation_key(session, series, as_of) if cache is not None else None
     if fast is not None and (hit := cache.get(fast)) is not None:  # type: ignore[union-attr]
-        return hit.decode()
+        version, _, print_ = hit.decode().partition(" ")
+        if keep is not None and as_of is None and print_:  # no write since that fingerprint was read
+            keep.fingerprint = print_
+        return version
     print_ = None if history_asof.is_settled(as_of) else fingerprint(session, series.id)
     key = cache_key(session, series, as_of, print_)
     if cache is not None and (hit := cache.get(key)) is not None:
         version = hit.decode()
     else:
-        stored = _stored(session, series.id, print_, keep) if as_of is None and print_ else None
+        stored = repository.stored_data_version(session, series.id, print_) if as_of is None and print_ else None
         if stored is not None:
             version = stored
         elif keep is not None and as_of is None:
@@ -193,8 +197,10 @@ def series_data_version(
             version = version_of(points(session, series, repository.PointFilters(), as_of))
         if cache is not None:
             cache.set(key, version.encode())
-    if fast is not None:
-        cache.set(fast, version.encode())  # type: ignore[union-attr]
+    if keep is not None and as_of is None and keep.rows is None:
+        keep.fingerprint = print_
+    if fast is not None:  # with the fingerprint: the statistics' rows stored at it are current too
+        cache.set(fast, f"{version} {print_ or ''}".strip().encode())  # type: ignore[union-attr]
     return version
 
 

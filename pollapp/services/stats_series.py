@@ -88,7 +88,8 @@ def series_version(
     """The series' data version: cheap when cached (the series row, its outcomes and one aggregate
     query; no poll is loaded). 404 if the series is unknown. When it must be hashed from every row
     and ``selection`` says which outcomes a statistic will use, their rows are kept from that same
-    read (``rows``), so that computing the statistic does not read the series a second time."""
+    read (``rows``), so that computing the statistic does not read the series a second time; else the
+    current fingerprint is kept (``fingerprint``), at which the writing transaction stored them."""
     from pollapp.services import data_version
 
     series = series_service.get_series(session, slug)
@@ -100,7 +101,7 @@ def series_version(
         keep = data_version.StatRows()
     digest = data_version.series_data_version(session, series, as_of=as_of, cache=cache, keep=keep)
     return SeriesVersion(series.id, series.slug, outcomes, digest, as_of, data_version.definition_of(series),
-                         keep.rows if keep is not None else None)
+                         keep.rows if keep is not None else None, keep.fingerprint if keep is not None else None)
 
 
 def result_key(kind: str, version: SeriesVersion, params: Any) -> str:

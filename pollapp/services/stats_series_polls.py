@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from pollapp import repository
 from pollapp.exceptions import DomainError, InsufficientData
-from pollapp.services import series as series_service
+from pollapp.services import data_version, series as series_service
 from pollapp.services.stats_inputs import (
     DEFF_IN_FILL,
     N_DEFAULT,
@@ -38,9 +38,11 @@ class SeriesVersion:
     digest: str
     as_of: dt.datetime | None = None
     definition: str = ""  # title, outcome labels...: shown by results, not part of the data version
-    #: The statistics' rows read while hashing (``selection`` given and the version not cached), or
-    #: their columns stored with the version (pollapp.services.stats_inputs_store), else None.
-    rows: list[tuple[Any, ...]] | dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    #: The statistics' rows read while hashing (``selection`` given and the version not cached), else None.
+    rows: list[tuple[Any, ...]] | None = field(default=None, compare=False, repr=False)
+    #: The fingerprint of the current data when known (``selection`` given): the statistics' rows
+    #: stored with the version at it are read instead of selected (pollapp.services.stats_inputs_store).
+    fingerprint: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -78,11 +80,13 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
 
         series = series_service.get_series(session, version.slug)
         rows = history_asof.series_outcome_rows(session, series, wanted, as_of=version.as_of)
-    elif isinstance(version.rows, dict):  # stored with the data version (pollapp.services.stats_inputs_store)
-        rows = _with_outcomes(version.rows, wanted)
     elif version.rows is not None:  # read with the data version (same rows and order, maybe more outcomes)
         position = repository.STAT_ROW_COLUMNS.index("outcome")
         rows = [r for r in version.rows if r[position] in wanted]
+    elif version.fingerprint is not None and (
+        stored := data_version.stored_stat_columns(session, version.series_id, version.fingerprint, wanted)
+    ) is not None:  # stored with the data version by the transaction that wrote the series
+        rows = stored
     else:
         rows = repository.series_outcome_stat_columns(session, version.series_id, wanted)  # DBAPI cursor: cheap
     df = _rows_frame(rows)  # the numeric columns already floats
@@ -201,15 +205,6 @@ def _rows_frame(rows: Any) -> Any:
         else:
             data[name] = list(values)
     return pd.DataFrame(data, columns=list(names))
-
-
-def _with_outcomes(columns: dict[str, Any], wanted: list[str]) -> dict[str, Any]:
-    """The rows of stored statistics' columns whose outcome is one of ``wanted`` (all of them, uncopied,
-    when the stored value was unpacked for exactly these outcomes)."""
-    import numpy as np
-
-    keep = np.isin(columns["outcome"], wanted)
-    return columns if keep.all() else {name: values[keep] for name, values in columns.items()}
 
 
 def _resolve_samples(main: Any) -> list[SampleInfo]:

@@ -16,7 +16,7 @@ import pytest
 from pollapp import repository
 from pollapp.extensions import db
 from pollapp.models import Series, SeriesDataVersion
-from pollapp.services import data_version, statistics, stats_inputs_store, stats_series
+from pollapp.services import data_version, statistics, stats_series
 from pollapp.services.stats_series_polls import _load_polls
 
 from stats_support import SERIES, add_poll, approval_question, build_world
@@ -46,10 +46,8 @@ def test_every_row_source_loads_the_same_polls(app, series, monkeypatch, against
         kept = data_version.StatRows(frozenset({"approve", "disapprove"}))  # rows kept while hashing the version
         data_version._version_keeping(db.session, db.session.get(Series, version.series_id), kept)
         loads.append(_load_polls(db.session, dataclasses.replace(version, rows=kept.rows), selection, "approve"))
-        packed = db.session.get(SeriesDataVersion, version.series_id).stat_inputs  # stored with the version
-        for outcomes in (wanted, None):  # unpacked for the outcomes asked, or every outcome
-            stored = stats_inputs_store.unpack(packed, outcomes)
-            loads.append(_load_polls(db.session, dataclasses.replace(version, rows=stored), selection, "approve"))
+        stored_at = db.session.get(SeriesDataVersion, version.series_id).fingerprint  # stored with the version
+        loads.append(_load_polls(db.session, dataclasses.replace(version, fingerprint=stored_at), selection, "approve"))
         dicts = repository.series_outcome_rows(db.session, version.series_id, wanted)
         assert any(type(row["population"]) is not str for row in dicts), "enum members, not strings"
         monkeypatch.setattr(repository, "series_outcome_stat_columns", lambda *a, **k: dicts)
@@ -72,18 +70,28 @@ def test_every_row_source_loads_the_same_polls(app, series, monkeypatch, against
 
 
 def test_an_uncached_statistic_reads_the_stored_rows_not_the_select(app, series, monkeypatch):
-    """The version found stored at the series' fingerprint brings the statistics' rows stored with it:
-    the statistics' SELECT is not run (its result would be the same: the test above)."""
+    """The statistics' rows stored with the version at the series' current fingerprint are read, not
+    selected, whether the version itself was found stored, cached by fingerprint or cached by data
+    generation (no write since: the fingerprint cached with it is current); a fingerprint that no longer
+    matches (another write since) reads with SQL."""
+    from pollapp.services.cache import LRUCache
+
     selection = statistics.trend_params(outcome="approve", decided_against="disapprove").selection
-
-    def refuse(*a, **k):
-        raise AssertionError("the statistics' SELECT ran")
-
+    selects: list[int] = []
+    real = repository.series_outcome_stat_columns
+    monkeypatch.setattr(repository, "series_outcome_stat_columns",
+                        lambda *a, **k: selects.append(1) or real(*a, **k))
     with app.app_context():
         expected = _load_polls(db.session, stats_series.series_version(db.session, SERIES), selection, "approve")
-        monkeypatch.setattr(repository, "series_outcome_stat_columns", refuse)
-        version = stats_series.series_version(db.session, SERIES, selection=selection)
-        assert isinstance(version.rows, dict) and set(version.rows["outcome"]) == {"approve", "disapprove"}
-        loaded = _load_polls(db.session, version, selection, "approve")
-    pd.testing.assert_frame_equal(loaded.frame, expected.frame)
-    assert loaded.excluded == expected.excluded and loaded.warnings == expected.warnings
+        assert selects == [1]
+        cache = LRUCache(max_entries=16)
+        for _ in range(2):  # stored, then cached by generation
+            version = stats_series.series_version(db.session, SERIES, selection=selection, cache=cache)
+            assert version.rows is None and version.fingerprint
+            loaded = _load_polls(db.session, version, selection, "approve")
+            pd.testing.assert_frame_equal(loaded.frame, expected.frame)
+            assert loaded.excluded == expected.excluded and loaded.warnings == expected.warnings
+        assert selects == [1]
+        stale = dataclasses.replace(version, fingerprint="not the current one")
+        pd.testing.assert_frame_equal(_load_polls(db.session, stale, selection, "approve").frame, expected.frame)
+        assert selects == [1, 1]
