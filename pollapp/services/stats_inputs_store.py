@@ -23,6 +23,7 @@ no per-value Python work except for the (few) distinct texts. Pure numpy: no dat
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -82,7 +83,7 @@ def pack(rows: Iterable[Sequence[Any]]) -> bytes:
             index = {value: i for i, value in enumerate(distinct)}
             array = np.array([index[v] for v in values], dtype=_DTYPE[kind])
         elif kind == _DATE:
-            array = np.array(values, dtype="datetime64[D]").view("<i8")
+            array = _days(values)
         else:
             array = np.array(values, dtype=float if kind == _FLOAT else _DTYPE[kind])
         parts.append(np.ascontiguousarray(array, dtype=_DTYPE[kind]).tobytes())
@@ -93,6 +94,29 @@ def pack(rows: Iterable[Sequence[Any]]) -> bytes:
         parts.append(np.array(pcts, dtype="<f8").tobytes())
     head = orjson.dumps(header)
     return len(head).to_bytes(4, "little") + head + b"".join(parts)
+
+
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+_NAT = np.iinfo(np.int64).min  # numpy's NaT as an integer
+
+
+def _days(values: Sequence[Any]) -> np.ndarray:
+    """Dates (``datetime.date`` or ISO text, None) as days since 1970-01-01, NaT for None: computed once
+    per distinct date (numpy's own conversion of date objects costs ~4 microseconds each, 0.2 s for
+    the three date columns of a 20,000-poll series)."""
+    days: dict[Any, int] = {}
+    out = []
+    for value in values:
+        day = days.get(value)
+        if day is None:
+            if value is None:
+                day = _NAT
+            else:
+                date = dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+                day = date.toordinal() - _EPOCH
+            days[value] = day
+        out.append(day)
+    return np.array(out, dtype="<i8")
 
 
 def unpack(value: bytes, outcomes: Iterable[str] | None = None) -> dict[str, np.ndarray]:
