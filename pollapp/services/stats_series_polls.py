@@ -14,9 +14,13 @@ from pollapp import repository
 from pollapp.exceptions import DomainError, InsufficientData
 from pollapp.services import series as series_service
 from pollapp.services.stats_inputs import (
+    DEFF_ASSUMED,
     DEFF_IN_FILL,
+    DEFF_REPORTED,
     N_DEFAULT,
+    N_POLL,
     N_POLLSTER_MEDIAN,
+    N_QUESTION_BASE,
     SampleInfo,
     enum_value,
     invalid,
@@ -123,14 +127,7 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
     else:
         main = main.reset_index(drop=True)
 
-    resolved = _resolve_samples(main)
-    main = main.assign(  # one insertion of five columns, not five
-        n=pd.array([s.n for s in resolved], dtype="Int64"),
-        n_source=[s.n_source for s in resolved],
-        design_effect_used=[s.design_effect for s in resolved],
-        design_effect_source=[s.design_effect_source for s in resolved],
-        n_eff=np.array([np.nan if s.n_eff is None else s.n_eff for s in resolved], dtype=float),
-    )
+    main = main.assign(**_resolve_samples(main))  # one insertion of five columns, not five
     if main["n_eff"].isna().any():
         main = _fill_unknown_n(main, selection, warnings)
     main["p"] = main["pct"] / 100.0
@@ -157,11 +154,13 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
     })
     # The row stats keeps for a poll reported for several populations: the best-ranked population
     # (same rule as pollapp.stats.trend.prepare), so that the response describes the row used.
-    rank = {p: i for i, p in enumerate(selection.population_preference)}
-    populations = main["population"].tolist()
-    ranks = {p: rank.get(str(p).lower(), len(rank)) for p in set(populations)}  # per distinct population
-    info = main.assign(_rank=[ranks[p] for p in populations])
-    if info["poll_id"].duplicated().any():  # a poll reported for several populations: keep the best-ranked
+    poll_ids = main["poll_id"].to_numpy()
+    info = main
+    if len(poll_ids) != len(np.unique(poll_ids)):  # a poll reported for several populations: keep the best-ranked
+        rank = {p: i for i, p in enumerate(selection.population_preference)}
+        populations = main["population"].tolist()
+        ranks = {p: rank.get(str(p).lower(), len(rank)) for p in set(populations)}  # per distinct population
+        info = main.assign(_rank=[ranks[p] for p in populations])
         info = info.sort_values(["poll_id", "_rank"], kind="stable").drop_duplicates("poll_id")
     return _Loaded(frame, info.set_index("poll_id"), excluded, warnings)
 
@@ -198,24 +197,57 @@ def _rows_frame(rows: Any) -> Any:
     return pd.DataFrame(data, columns=list(names))
 
 
-def _resolve_samples(main: Any) -> list[SampleInfo]:
-    """:func:`resolve_sample` of each row, computed once per distinct combination of the five sample
-    columns (a few thousand on 20,000 polls); NaN is passed as None."""
+def _resolve_samples(main: Any) -> dict[str, Any]:
+    """The columns :func:`resolve_sample` gives each row (``n``, ``n_source``, ``design_effect_used``,
+    ``design_effect_source``, ``n_eff``), NaN read as None. Its plain branches (a sample size with a
+    reported design effect, or with none and no usable margin of error; no sample size and no margin)
+    are computed column-wise, with the same arithmetic; a row whose margin of error decides its design
+    effect or sample size goes through :func:`resolve_sample` itself, once per distinct combination of
+    the five sample columns."""
     import numpy as np
+    import pandas as pd
 
-    columns = []
-    for name in _SAMPLE_COLUMNS:  # plain Python floats, NaN as None (one vectorised pass per column)
-        values = main[name].to_numpy(dtype=float)
-        columns.append(np.where(np.isnan(values), None, values).tolist())
-    samples: dict[tuple[Any, ...], SampleInfo] = {}
-    resolved = []
-    for key in zip(*columns):
-        sample = samples.get(key)
-        if sample is None:
-            sample = samples[key] = resolve_sample(sample_size=key[0], base_n=key[1], design_effect=key[2],
-                                                   margin_of_error=key[3], confidence_level=key[4])
-        resolved.append(sample)
-    return resolved
+    size, base, deff, moe, level = (main[name].to_numpy(dtype=float) for name in _SAMPLE_COLUMNS)
+    rows = len(size)
+
+    def given(values: Any) -> Any:  # what ``if value:`` accepts: neither None (NaN) nor 0
+        return ~np.isnan(values) & (values != 0)
+
+    has_base, has_size, has_deff = given(base), given(size), given(deff)
+    moe_ok = given(moe) & (moe > 0) & (moe < 100)
+    has_n = has_base | has_size
+    n = np.trunc(np.where(has_base, base, np.where(has_size, size, np.nan)))  # int(): towards zero
+    n_source = np.full(rows, None, dtype=object)
+    n_source[has_size] = N_POLL
+    n_source[has_base] = N_QUESTION_BASE
+    deff_used = np.where(has_n & ~has_deff, 1.0, deff)  # no n: the design effect as given
+    deff_source = np.full(rows, None, dtype=object)
+    deff_source[has_deff] = DEFF_REPORTED
+    deff_source[has_n & ~has_deff] = DEFF_ASSUMED
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_eff = np.where(has_n, n / deff_used, np.nan)
+    by_margin = moe_ok & (~has_n | (~has_deff & has_size))
+    if by_margin.any():
+        samples: dict[tuple[Any, ...], SampleInfo] = {}
+        for i in np.flatnonzero(by_margin).tolist():
+            key = tuple(None if v != v else v for v in (size[i], base[i], deff[i], moe[i], level[i]))
+            sample = samples.get(key)
+            if sample is None:
+                sample = samples[key] = resolve_sample(sample_size=key[0], base_n=key[1], design_effect=key[2],
+                                                       margin_of_error=key[3], confidence_level=key[4])
+            n[i] = np.nan if sample.n is None else sample.n
+            n_source[i] = sample.n_source
+            deff_used[i] = np.nan if sample.design_effect is None else sample.design_effect
+            deff_source[i] = sample.design_effect_source
+            n_eff[i] = np.nan if sample.n_eff is None else sample.n_eff
+    missing = np.isnan(n)
+    return {
+        "n": pd.arrays.IntegerArray(np.where(missing, 0, n).astype(np.int64), missing),
+        "n_source": n_source,
+        "design_effect_used": deff_used,
+        "design_effect_source": deff_source,
+        "n_eff": n_eff,
+    }
 
 
 def _fill_unknown_n(main: Any, selection: Selection, warnings: list[str]) -> Any:
