@@ -99,7 +99,11 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
                 excluded.append({"poll_id": int(poll_id), "pollster": pollster, "reason": why})
             main = main.loc[~mask].reset_index(drop=True)
 
-    main = df.loc[df["outcome"] == outcome].drop(columns="outcome").reset_index(drop=True)
+    wanted_rows = (df["outcome"] == outcome).to_numpy()
+    if wanted_rows.all():  # one outcome read: no row to take out
+        main = df.drop(columns="outcome")
+    else:
+        main = df.loc[wanted_rows].drop(columns="outcome").reset_index(drop=True)
     if main["population"].dtype == object:  # enum members (SQLAlchemy rows); stored strings are kept as they are
         main["population"] = [enum_value(v) for v in main["population"].tolist()]
     if against:
@@ -111,7 +115,9 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
 
     # Several questions of one poll measuring the outcome for the same population: keep one (the sort
     # that chooses which is only done when there is a choice).
-    dup = main.duplicated(["poll_id", "population"]).to_numpy()
+    dup = main["poll_id"].duplicated().to_numpy()  # (hashing the ids alone is cheaper than id and population)
+    if dup.any():
+        dup = main.duplicated(["poll_id", "population"]).to_numpy()
     if dup.any():
         n_known = main["base_n"].fillna(main["poll_sample_size"]).fillna(0)
         order = main.assign(_n=n_known).sort_values(["poll_id", "population", "_n", "question_id"],
@@ -154,15 +160,17 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
     })
     # The row stats keeps for a poll reported for several populations: the best-ranked population
     # (same rule as pollapp.stats.trend.prepare), so that the response describes the row used.
-    poll_ids = main["poll_id"].to_numpy()
     info = main
-    if len(poll_ids) != len(np.unique(poll_ids)):  # a poll reported for several populations: keep the best-ranked
+    if main["poll_id"].duplicated().any():  # a poll reported for several populations: keep the best-ranked
         rank = {p: i for i, p in enumerate(selection.population_preference)}
         populations = main["population"].tolist()
         ranks = {p: rank.get(str(p).lower(), len(rank)) for p in set(populations)}  # per distinct population
         info = main.assign(_rank=[ranks[p] for p in populations])
         info = info.sort_values(["poll_id", "_rank"], kind="stable").drop_duplicates("poll_id")
-    return _Loaded(frame, info.set_index("poll_id"), excluded, warnings)
+    index = pd.Index(info["poll_id"].to_numpy(), name="poll_id")
+    info = info.drop(columns="poll_id")  # what set_index gives, without copying every column
+    info.index = index
+    return _Loaded(frame, info, excluded, warnings)
 
 
 _SAMPLE_COLUMNS = ("poll_sample_size", "base_n", "design_effect", "margin_of_error", "confidence_level")
