@@ -99,15 +99,14 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
                 excluded.append({"poll_id": int(poll_id), "pollster": pollster, "reason": why})
             main = main.loc[~mask].reset_index(drop=True)
 
-    wanted_rows = (df["outcome"] == outcome).to_numpy()
-    if wanted_rows.all():  # one outcome read: no row to take out
-        main = df.drop(columns="outcome")
-    else:
-        main = df.loc[wanted_rows].drop(columns="outcome").reset_index(drop=True)
+    outcomes = df.pop("outcome").to_numpy()
+    wanted_rows = outcomes == outcome
+    # One outcome read: every row is the outcome's, none to take out.
+    main = df if wanted_rows.all() else df.loc[wanted_rows].reset_index(drop=True)
     if main["population"].dtype == object:  # enum members (SQLAlchemy rows); stored strings are kept as they are
         main["population"] = [enum_value(v) for v in main["population"].tolist()]
     if against:
-        other = df.loc[df["outcome"] == against, ["question_id", "pct"]].rename(columns={"pct": "pct_against"})
+        other = df.loc[outcomes == against, ["question_id", "pct"]].rename(columns={"pct": "pct_against"})
         main = main.merge(other, on="question_id", how="left")
         drop(main["pct_against"].isna(), f"no value for outcome '{against}' (needed for the decided-only share)")
         drop((main["pct"] + main["pct_against"]) <= 0, f"neither '{outcome}' nor '{against}' has a positive share")
@@ -133,7 +132,10 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
     else:
         main = main.reset_index(drop=True)
 
-    main = main.assign(**_resolve_samples(main))  # one insertion of five columns, not five
+    # One insertion of five columns, not five; the two of text as object columns (an arrow string array
+    # would be built, and read back element by element, for nothing: they are read as Python values).
+    main = main.assign(**{name: pd.Series(values, index=main.index, dtype=object) if values.dtype == object else values
+                          for name, values in _resolve_samples(main).items()})
     if main["n_eff"].isna().any():
         main = _fill_unknown_n(main, selection, warnings)
     main["p"] = main["pct"] / 100.0
