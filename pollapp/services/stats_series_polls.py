@@ -149,17 +149,18 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
             warnings.append(f"{int(over.sum())} poll(s): '{outcome}' and '{against}' sum to more than 100% "
                             "(rounding); treated as all respondents decided.")
         main = decided_share(main.assign(p1=p1, p2=p2), "p1", "p2")
+    day, text = np.dtype("datetime64[s]"), pd.StringDtype(na_value=np.nan)  # what to_datetime and astype(str) give
     frame = pd.DataFrame({
-        "poll_id": main["poll_id"].astype(int),
-        "pollster": main["pollster"].astype(str),
-        "start_date": pd.to_datetime(main["field_start_date"]),
-        "end_date": pd.to_datetime(main["field_end_date"]),
-        "publication_date": pd.to_datetime(main["publication_date"]),
-        "p": main["p"].astype(float),
-        "n_eff": main["n_eff"].astype(float),
-        "population": main["population"].astype(str),
-        "tracking": main["tracking"].astype(bool),
-    })
+        "poll_id": _as(main["poll_id"], np.dtype(int), lambda s: s.astype(int)),
+        "pollster": _as(main["pollster"], text, lambda s: s.astype(str)),
+        "start_date": _as(main["field_start_date"], day, pd.to_datetime),
+        "end_date": _as(main["field_end_date"], day, pd.to_datetime),
+        "publication_date": _as(main["publication_date"], day, pd.to_datetime),
+        "p": _as(main["p"], np.dtype(float), lambda s: s.astype(float)),
+        "n_eff": _as(main["n_eff"], np.dtype(float), lambda s: s.astype(float)),
+        "population": _as(main["population"], text, lambda s: s.astype(str)),
+        "tracking": _as(main["tracking"], np.dtype(bool), lambda s: s.astype(bool)),
+    }, index=main.index)
     # The row stats keeps for a poll reported for several populations: the best-ranked population
     # (same rule as pollapp.stats.trend.prepare), so that the response describes the row used.
     info = main
@@ -173,6 +174,12 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
     info = info.drop(columns="poll_id")  # what set_index gives, without copying every column
     info.index = index
     return _Loaded(frame, info, excluded, warnings)
+
+
+def _as(series: Any, dtype: Any, convert: Any) -> Any:
+    """``series``' values as they are when already of ``dtype``, else ``convert(series)``: the same
+    column, without a pandas conversion (and its copy) per column of the statistics' input."""
+    return series.array if series.dtype == dtype else convert(series)
 
 
 _SAMPLE_COLUMNS = ("poll_sample_size", "base_n", "design_effect", "margin_of_error", "confidence_level")
