@@ -192,10 +192,16 @@ def frame_columns(frame: Any, columns: Mapping[str, tuple[str, str]], *, digits:
         if column not in frame.columns:
             continue
         series = frame[column]  # a pandas Series, or a numpy array (:func:`_poll_columns` joins arrays)
+        dtype = series.dtype
+        numpy_kind = dtype.kind if isinstance(dtype, np.dtype) else ""  # "" for pandas' own dtypes
         if kind == DATE:
-            col = iso_days(pd.to_datetime(series).to_numpy(dtype="datetime64[D]"))
+            # Naive datetime64 columns are cast as they are (what to_datetime would return); others parsed.
+            stamps = series if numpy_kind == "M" else pd.to_datetime(series)
+            col = iso_days(np.asarray(stamps).astype("datetime64[D]") if numpy_kind == "M"
+                           else stamps.to_numpy(dtype="datetime64[D]"))
         elif kind in (PCT, FLOAT):
-            arr = np.asarray(pd.to_numeric(series, errors="coerce"), dtype=float)
+            numeric = numpy_kind in ("f", "i", "u", "b")  # else coerced, as to_numeric does (NA, text)
+            arr = np.asarray(series if numeric else pd.to_numeric(series, errors="coerce"), dtype=float)
             arr = np.round(arr * 100.0 if kind == PCT else arr, digits)
             missing = np.isnan(arr)  # Python floats, NaN as None (no object array when nothing is missing)
             col = np.where(missing, None, arr).tolist() if missing.any() else arr.tolist()

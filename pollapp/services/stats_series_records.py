@@ -68,7 +68,8 @@ def _poll_columns(polls: Any, loaded: _Loaded) -> dict[str, list[Any]]:
              ("design_effect_used", "design_effect_used"), ("design_effect_source", "design_effect_source")]
     if "decided" in info.columns:
         pairs.append(("decided", "decided"))
-    frame = _Frame({column: polls[column] for column in polls.columns})
+    wanted = {column for column, _ in INCLUDED_COLUMNS.values()}
+    frame = _Frame({column: polls[column] for column in polls.columns if column in wanted})
     positions = info.index.get_indexer(polls["poll_id"].to_numpy())  # one lookup, not one per column
     if (positions >= 0).all():
         # Each column's values at those positions, as numpy arrays (a nullable Int64 with NA gives floats
