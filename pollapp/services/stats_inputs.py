@@ -188,6 +188,7 @@ def frame_columns(frame: Any, columns: Mapping[str, tuple[str, str]], *, digits:
     import pandas as pd
 
     out: dict[str, list[Any]] = {}
+    days: dict[str, Any] = {}  # the date columns' days, formatted together below
     for name, (column, kind) in columns.items():
         if column not in frame.columns:
             continue
@@ -197,8 +198,9 @@ def frame_columns(frame: Any, columns: Mapping[str, tuple[str, str]], *, digits:
         if kind == DATE:
             # Naive datetime64 columns are cast as they are (what to_datetime would return); others parsed.
             stamps = series if numpy_kind == "M" else pd.to_datetime(series)
-            col = iso_days(np.asarray(stamps).astype("datetime64[D]") if numpy_kind == "M"
-                           else stamps.to_numpy(dtype="datetime64[D]"))
+            days[name] = (np.asarray(stamps).astype("datetime64[D]") if numpy_kind == "M"
+                          else stamps.to_numpy(dtype="datetime64[D]"))
+            col = []  # placeholder: keeps the column order
         elif kind in (PCT, FLOAT):
             numeric = numpy_kind in ("f", "i", "u", "b")  # else coerced, as to_numeric does (NA, text)
             arr = np.asarray(series if numeric else pd.to_numeric(series, errors="coerce"), dtype=float)
@@ -214,6 +216,12 @@ def frame_columns(frame: Any, columns: Mapping[str, tuple[str, str]], *, digits:
             col = [v if type(v) is str else None if (isinstance(v, float) and v != v) else _plain(v)
                    for v in series.tolist()]
         out[name] = col
+    if days:  # the date columns of a poll share most days: each distinct day of any is formatted once
+        text = iso_days(np.concatenate(list(days.values())))
+        start = 0
+        for name, values in days.items():
+            out[name] = text[start:start + len(values)]
+            start += len(values)
     return out
 
 
