@@ -149,7 +149,10 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
             warnings.append(f"{int(over.sum())} poll(s): '{outcome}' and '{against}' sum to more than 100% "
                             "(rounding); treated as all respondents decided.")
         main = decided_share(main.assign(p1=p1, p2=p2), "p1", "p2")
-    day, text = np.dtype("datetime64[s]"), pd.StringDtype(na_value=np.nan)  # what to_datetime and astype(str) give
+    # What to_datetime and astype(str) give: a text column is kept only where astype(str) makes pandas'
+    # string dtype (pandas 3; before, it converts every object to str, so it always runs).
+    day, text = np.dtype("datetime64[s]"), pd.Series([], dtype=object).astype(str).dtype
+    text = text if isinstance(text, pd.StringDtype) else None
     frame = pd.DataFrame({
         "poll_id": _as(main["poll_id"], np.dtype(int), lambda s: s.astype(int)),
         "pollster": _as(main["pollster"], text, lambda s: s.astype(str)),
@@ -177,9 +180,9 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
 
 
 def _as(series: Any, dtype: Any, convert: Any) -> Any:
-    """``series``' values as they are when already of ``dtype``, else ``convert(series)``: the same
-    column, without a pandas conversion (and its copy) per column of the statistics' input."""
-    return series.array if series.dtype == dtype else convert(series)
+    """``series``' values as they are when already of ``dtype`` (None: never), else ``convert(series)``:
+    the same column, without a pandas conversion (and its copy) per column of the statistics' input."""
+    return series.array if dtype is not None and series.dtype == dtype else convert(series)
 
 
 _SAMPLE_COLUMNS = ("poll_sample_size", "base_n", "design_effect", "margin_of_error", "confidence_level")
