@@ -188,29 +188,69 @@ def frame_columns(frame: Any, columns: Mapping[str, tuple[str, str]], *, digits:
     import pandas as pd
 
     out: dict[str, list[Any]] = {}
+    days: dict[str, Any] = {}  # the date columns' days, formatted together below
     for name, (column, kind) in columns.items():
         if column not in frame.columns:
             continue
-        series = frame[column]
+        series = frame[column]  # a pandas Series, or a numpy array (:func:`_poll_columns` joins arrays)
+        dtype = series.dtype
+        numpy_kind = dtype.kind if isinstance(dtype, np.dtype) else ""  # "" for pandas' own dtypes
         if kind == DATE:
-            stamps = pd.to_datetime(series).to_numpy(dtype="datetime64[D]")
-            text = np.datetime_as_string(stamps, unit="D").tolist()
-            col = [None if t == "NaT" else t for t in text] if np.isnat(stamps).any() else text
+            # Naive datetime64 columns are cast as they are (what to_datetime would return); others parsed.
+            stamps = series if numpy_kind == "M" else pd.to_datetime(series)
+            days[name] = (np.asarray(stamps).astype("datetime64[D]") if numpy_kind == "M"
+                          else stamps.to_numpy(dtype="datetime64[D]"))
+            col = []  # placeholder: keeps the column order
         elif kind in (PCT, FLOAT):
-            arr = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+            numeric = numpy_kind in ("f", "i", "u", "b")  # else coerced, as to_numeric does (NA, text)
+            arr = np.asarray(series if numeric else pd.to_numeric(series, errors="coerce"), dtype=float)
             arr = np.round(arr * 100.0 if kind == PCT else arr, digits)
             missing = np.isnan(arr)  # Python floats, NaN as None (no object array when nothing is missing)
             col = np.where(missing, None, arr).tolist() if missing.any() else arr.tolist()
-        elif kind == INT and isinstance(series.dtype, np.dtype) and series.dtype.kind in "iu":
-            col = series.to_numpy().tolist()  # plain integers: nothing missing
         elif kind == INT:
-            col = [None if v is None or v != v else int(v) for v in series.tolist()]
+            col = _int_list(series)
+        elif isinstance(series.dtype, pd.StringDtype) and not series.hasnans:
+            col = series.tolist()  # strings, none missing: as they are
         else:
             # Strings (pollsters, sources) pass as they are; anything else through _plain.
             col = [v if type(v) is str else None if (isinstance(v, float) and v != v) else _plain(v)
                    for v in series.tolist()]
         out[name] = col
+    if days:  # the date columns of a poll share most days: each distinct day of any is formatted once
+        text = iso_days(np.concatenate(list(days.values())))
+        start = 0
+        for name, values in days.items():
+            out[name] = text[start:start + len(values)]
+            start += len(values)
     return out
+
+
+def iso_days(days: Any) -> list[str | None]:
+    """``YYYY-MM-DD`` of each day of a ``datetime64[D]`` array (None for NaT). Each distinct day is
+    formatted once (polls and grids repeat days; ``datetime_as_string`` and the strings it makes cost
+    more than finding the distinct days), and the rows share the strings."""
+    import numpy as np
+
+    if len(days) < 64:
+        text = np.datetime_as_string(days, unit="D").tolist()
+        return [None if t == "NaT" else t for t in text] if np.isnat(days).any() else text
+    distinct, inverse = np.unique(days, return_inverse=True)
+    table = np.datetime_as_string(distinct, unit="D").astype(object)
+    table[np.isnat(distinct)] = None
+    return table[inverse.reshape(-1)].tolist()
+
+
+def _int_list(series: Any) -> list[int | None]:
+    """Integers as Python ints, missing values (NaN, NA, None) as None."""
+    import numpy as np
+    import pandas as pd
+
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
+        return np.asarray(series).tolist()  # plain integers: nothing missing
+    if isinstance(dtype, pd.Int64Dtype) and not series.hasnans:
+        return series.to_numpy(dtype=np.int64).tolist()
+    return [None if v is None or v != v else int(v) for v in series.tolist()]
 
 
 def column_rows(columns: Mapping[str, Sequence[Any]], rows: slice | Sequence[int] | None = None) -> list[dict[str, Any]]:

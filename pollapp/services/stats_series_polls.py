@@ -14,9 +14,13 @@ from pollapp import repository
 from pollapp.exceptions import DomainError, InsufficientData
 from pollapp.services import data_version, series as series_service
 from pollapp.services.stats_inputs import (
+    DEFF_ASSUMED,
     DEFF_IN_FILL,
+    DEFF_REPORTED,
     N_DEFAULT,
+    N_POLL,
     N_POLLSTER_MEDIAN,
+    N_QUESTION_BASE,
     SampleInfo,
     enum_value,
     invalid,
@@ -102,11 +106,14 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
                 excluded.append({"poll_id": int(poll_id), "pollster": pollster, "reason": why})
             main = main.loc[~mask].reset_index(drop=True)
 
-    main = df.loc[df["outcome"] == outcome].drop(columns="outcome").reset_index(drop=True)
+    outcomes = df.pop("outcome").to_numpy()
+    wanted_rows = outcomes == outcome
+    # One outcome read: every row is the outcome's, none to take out.
+    main = df if wanted_rows.all() else df.loc[wanted_rows].reset_index(drop=True)
     if main["population"].dtype == object:  # enum members (SQLAlchemy rows); stored strings are kept as they are
         main["population"] = [enum_value(v) for v in main["population"].tolist()]
     if against:
-        other = df.loc[df["outcome"] == against, ["question_id", "pct"]].rename(columns={"pct": "pct_against"})
+        other = df.loc[outcomes == against, ["question_id", "pct"]].rename(columns={"pct": "pct_against"})
         main = main.merge(other, on="question_id", how="left")
         drop(main["pct_against"].isna(), f"no value for outcome '{against}' (needed for the decided-only share)")
         drop((main["pct"] + main["pct_against"]) <= 0, f"neither '{outcome}' nor '{against}' has a positive share")
@@ -114,7 +121,9 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
 
     # Several questions of one poll measuring the outcome for the same population: keep one (the sort
     # that chooses which is only done when there is a choice).
-    dup = main.duplicated(["poll_id", "population"]).to_numpy()
+    dup = main["poll_id"].duplicated().to_numpy()  # (hashing the ids alone is cheaper than id and population)
+    if dup.any():
+        dup = main.duplicated(["poll_id", "population"]).to_numpy()
     if dup.any():
         n_known = main["base_n"].fillna(main["poll_sample_size"]).fillna(0)
         order = main.assign(_n=n_known).sort_values(["poll_id", "population", "_n", "question_id"],
@@ -130,14 +139,10 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
     else:
         main = main.reset_index(drop=True)
 
-    resolved = _resolve_samples(main)
-    main = main.assign(  # one insertion of five columns, not five
-        n=pd.array([s.n for s in resolved], dtype="Int64"),
-        n_source=[s.n_source for s in resolved],
-        design_effect_used=[s.design_effect for s in resolved],
-        design_effect_source=[s.design_effect_source for s in resolved],
-        n_eff=np.array([np.nan if s.n_eff is None else s.n_eff for s in resolved], dtype=float),
-    )
+    # One insertion of five columns, not five; the two of text as object columns (an arrow string array
+    # would be built, and read back element by element, for nothing: they are read as Python values).
+    main = main.assign(**{name: pd.Series(values, index=main.index, dtype=object) if values.dtype == object else values
+                          for name, values in _resolve_samples(main).items()})
     if main["n_eff"].isna().any():
         main = _fill_unknown_n(main, selection, warnings)
     main["p"] = main["pct"] / 100.0
@@ -151,26 +156,40 @@ def _load_polls(session: Session, version: SeriesVersion, selection: Selection, 
             warnings.append(f"{int(over.sum())} poll(s): '{outcome}' and '{against}' sum to more than 100% "
                             "(rounding); treated as all respondents decided.")
         main = decided_share(main.assign(p1=p1, p2=p2), "p1", "p2")
+    # What to_datetime and astype(str) give: a text column is kept only where astype(str) makes pandas'
+    # string dtype (pandas 3; before, it converts every object to str, so it always runs).
+    day, text = np.dtype("datetime64[s]"), pd.Series([], dtype=object).astype(str).dtype
+    text = text if isinstance(text, pd.StringDtype) else None
     frame = pd.DataFrame({
-        "poll_id": main["poll_id"].astype(int),
-        "pollster": main["pollster"].astype(str),
-        "start_date": pd.to_datetime(main["field_start_date"]),
-        "end_date": pd.to_datetime(main["field_end_date"]),
-        "publication_date": pd.to_datetime(main["publication_date"]),
-        "p": main["p"].astype(float),
-        "n_eff": main["n_eff"].astype(float),
-        "population": main["population"].astype(str),
-        "tracking": main["tracking"].astype(bool),
-    })
+        "poll_id": _as(main["poll_id"], np.dtype(int), lambda s: s.astype(int)),
+        "pollster": _as(main["pollster"], text, lambda s: s.astype(str)),
+        "start_date": _as(main["field_start_date"], day, pd.to_datetime),
+        "end_date": _as(main["field_end_date"], day, pd.to_datetime),
+        "publication_date": _as(main["publication_date"], day, pd.to_datetime),
+        "p": _as(main["p"], np.dtype(float), lambda s: s.astype(float)),
+        "n_eff": _as(main["n_eff"], np.dtype(float), lambda s: s.astype(float)),
+        "population": _as(main["population"], text, lambda s: s.astype(str)),
+        "tracking": _as(main["tracking"], np.dtype(bool), lambda s: s.astype(bool)),
+    }, index=main.index)
     # The row stats keeps for a poll reported for several populations: the best-ranked population
     # (same rule as pollapp.stats.trend.prepare), so that the response describes the row used.
-    rank = {p: i for i, p in enumerate(selection.population_preference)}
-    populations = main["population"].tolist()
-    ranks = {p: rank.get(str(p).lower(), len(rank)) for p in set(populations)}  # per distinct population
-    info = main.assign(_rank=[ranks[p] for p in populations])
-    if info["poll_id"].duplicated().any():  # a poll reported for several populations: keep the best-ranked
+    info = main
+    if main["poll_id"].duplicated().any():  # a poll reported for several populations: keep the best-ranked
+        rank = {p: i for i, p in enumerate(selection.population_preference)}
+        populations = main["population"].tolist()
+        ranks = {p: rank.get(str(p).lower(), len(rank)) for p in set(populations)}  # per distinct population
+        info = main.assign(_rank=[ranks[p] for p in populations])
         info = info.sort_values(["poll_id", "_rank"], kind="stable").drop_duplicates("poll_id")
-    return _Loaded(frame, info.set_index("poll_id"), excluded, warnings)
+    index = pd.Index(info["poll_id"].to_numpy(), name="poll_id")
+    info = info.drop(columns="poll_id")  # what set_index gives, without copying every column
+    info.index = index
+    return _Loaded(frame, info, excluded, warnings)
+
+
+def _as(series: Any, dtype: Any, convert: Any) -> Any:
+    """``series``' values as they are when already of ``dtype`` (None: never), else ``convert(series)``:
+    the same column, without a pandas conversion (and its copy) per column of the statistics' input."""
+    return series.array if dtype is not None and series.dtype == dtype else convert(series)
 
 
 _SAMPLE_COLUMNS = ("poll_sample_size", "base_n", "design_effect", "margin_of_error", "confidence_level")
@@ -207,24 +226,57 @@ def _rows_frame(rows: Any) -> Any:
     return pd.DataFrame(data, columns=list(names))
 
 
-def _resolve_samples(main: Any) -> list[SampleInfo]:
-    """:func:`resolve_sample` of each row, computed once per distinct combination of the five sample
-    columns (a few thousand on 20,000 polls); NaN is passed as None."""
+def _resolve_samples(main: Any) -> dict[str, Any]:
+    """The columns :func:`resolve_sample` gives each row (``n``, ``n_source``, ``design_effect_used``,
+    ``design_effect_source``, ``n_eff``), NaN read as None. Its plain branches (a sample size with a
+    reported design effect, or with none and no usable margin of error; no sample size and no margin)
+    are computed column-wise, with the same arithmetic; a row whose margin of error decides its design
+    effect or sample size goes through :func:`resolve_sample` itself, once per distinct combination of
+    the five sample columns."""
     import numpy as np
+    import pandas as pd
 
-    columns = []
-    for name in _SAMPLE_COLUMNS:  # plain Python floats, NaN as None (one vectorised pass per column)
-        values = main[name].to_numpy(dtype=float)
-        columns.append(np.where(np.isnan(values), None, values).tolist())
-    samples: dict[tuple[Any, ...], SampleInfo] = {}
-    resolved = []
-    for key in zip(*columns):
-        sample = samples.get(key)
-        if sample is None:
-            sample = samples[key] = resolve_sample(sample_size=key[0], base_n=key[1], design_effect=key[2],
-                                                   margin_of_error=key[3], confidence_level=key[4])
-        resolved.append(sample)
-    return resolved
+    size, base, deff, moe, level = (main[name].to_numpy(dtype=float) for name in _SAMPLE_COLUMNS)
+    rows = len(size)
+
+    def given(values: Any) -> Any:  # what ``if value:`` accepts: neither None (NaN) nor 0
+        return ~np.isnan(values) & (values != 0)
+
+    has_base, has_size, has_deff = given(base), given(size), given(deff)
+    moe_ok = given(moe) & (moe > 0) & (moe < 100)
+    has_n = has_base | has_size
+    n = np.trunc(np.where(has_base, base, np.where(has_size, size, np.nan)))  # int(): towards zero
+    n_source = np.full(rows, None, dtype=object)
+    n_source[has_size] = N_POLL
+    n_source[has_base] = N_QUESTION_BASE
+    deff_used = np.where(has_n & ~has_deff, 1.0, deff)  # no n: the design effect as given
+    deff_source = np.full(rows, None, dtype=object)
+    deff_source[has_deff] = DEFF_REPORTED
+    deff_source[has_n & ~has_deff] = DEFF_ASSUMED
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_eff = np.where(has_n, n / deff_used, np.nan)
+    by_margin = moe_ok & (~has_n | (~has_deff & has_size))
+    if by_margin.any():
+        samples: dict[tuple[Any, ...], SampleInfo] = {}
+        for i in np.flatnonzero(by_margin).tolist():
+            key = tuple(None if v != v else v for v in (size[i], base[i], deff[i], moe[i], level[i]))
+            sample = samples.get(key)
+            if sample is None:
+                sample = samples[key] = resolve_sample(sample_size=key[0], base_n=key[1], design_effect=key[2],
+                                                       margin_of_error=key[3], confidence_level=key[4])
+            n[i] = np.nan if sample.n is None else sample.n
+            n_source[i] = sample.n_source
+            deff_used[i] = np.nan if sample.design_effect is None else sample.design_effect
+            deff_source[i] = sample.design_effect_source
+            n_eff[i] = np.nan if sample.n_eff is None else sample.n_eff
+    missing = np.isnan(n)
+    return {
+        "n": pd.arrays.IntegerArray(np.where(missing, 0, n).astype(np.int64), missing),
+        "n_source": n_source,
+        "design_effect_used": deff_used,
+        "design_effect_source": deff_source,
+        "n_eff": n_eff,
+    }
 
 
 def _fill_unknown_n(main: Any, selection: Selection, warnings: list[str]) -> Any:

@@ -68,17 +68,22 @@ def _poll_columns(polls: Any, loaded: _Loaded) -> dict[str, list[Any]]:
              ("design_effect_used", "design_effect_used"), ("design_effect_source", "design_effect_source")]
     if "decided" in info.columns:
         pairs.append(("decided", "decided"))
-    joined = info[[source for _, source in pairs]].reindex(polls["poll_id"].to_numpy())  # one lookup, not one per column
-    frame = _Frame({column: polls[column] for column in polls.columns})
-    # As numpy arrays made into columns again, as a frame assignment does (a nullable Int64 with NA
-    # becomes floats with NaN, strings with NaN stay strings): the values frame_columns reads are those of
-    # the records path.
-    frame.update({column: pd.Series(joined[source].to_numpy()) for column, source in pairs})
+    wanted = {column for column, _ in INCLUDED_COLUMNS.values()}
+    frame = _Frame({column: polls[column] for column in polls.columns if column in wanted})
+    positions = info.index.get_indexer(polls["poll_id"].to_numpy())  # one lookup, not one per column
+    if (positions >= 0).all():
+        # Each column's values at those positions, as numpy arrays (a nullable Int64 with NA gives floats
+        # with NaN, strings with NaN stay strings): the values frame_columns reads are those of the
+        # records path, without a frame reindexed and a pandas Series (an arrow string array) per column.
+        frame.update({column: info[source].to_numpy()[positions] for column, source in pairs})
+    else:  # a poll the store did not describe (never expected): NaN, as a reindex gives
+        joined = info[[source for _, source in pairs]].reindex(polls["poll_id"].to_numpy())
+        frame.update({column: pd.Series(joined[source].to_numpy()) for column, source in pairs})
     return frame_columns(frame, INCLUDED_COLUMNS)
 
 
 class _Frame(dict[str, Any]):
-    """Named columns (pandas Series of one length) read as :func:`frame_columns` reads a DataFrame:
+    """Named columns (pandas Series or numpy arrays of one length) read as :func:`frame_columns` reads a DataFrame:
     joining columns this way costs no frame copy."""
 
     @property

@@ -163,3 +163,16 @@ def test_a_fresh_fit_and_a_cached_one_give_the_same_bounded_bytes(app, client, l
     again = client.get(URL + "?outcome=approve&polls=all")  # bounded, made from the cached full body
     assert len(fits) == 2
     assert again.get_data() == fresh.get_data()
+
+
+@pytest.mark.parametrize("step", [1, 2, 7, 30])
+def test_thinned_keeps_every_step_days_from_the_first_and_the_last(step):
+    """Counted in days from the first date (not positions): a grid with gaps (and the year 2000's
+    29 February) keeps the same rows as counting each date's days from the first."""
+    start = dt.date(1999, 12, 1)
+    dates = [(start + dt.timedelta(days=d)).isoformat() for d in [*range(0, 200), *range(203, 400, 3), 555]]
+    kept = trend_size.thinned(dates, step)
+    days = [(dt.date.fromisoformat(d) - start).days for d in dates]
+    expected = [i for i, d in enumerate(days[:-1]) if d % step == 0] + [len(dates) - 1]
+    assert (list(range(len(dates)))[kept] if isinstance(kept, slice) else kept) == expected
+    assert trend_size.thinned(dates[:1], step) in (slice(None), [0])

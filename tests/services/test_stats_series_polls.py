@@ -95,3 +95,41 @@ def test_an_uncached_statistic_reads_the_stored_rows_not_the_select(app, series,
         stale = dataclasses.replace(version, fingerprint="not the current one")
         pd.testing.assert_frame_equal(_load_polls(db.session, stale, selection, "approve").frame, expected.frame)
         assert selects == [1, 1]
+
+
+def test_resolved_sample_columns_are_resolve_sample_of_each_row():
+    """The column-wise ``_resolve_samples`` gives every row what :func:`resolve_sample` gives it (NaN
+    read as None), over every combination of missing, zero, negative, fractional and out-of-range
+    values of the five sample columns (its plain branches are computed column-wise)."""
+    import itertools
+
+    import numpy as np
+
+    from pollapp.services.stats_inputs import resolve_sample
+    from pollapp.services.stats_series_polls import _SAMPLE_COLUMNS, _resolve_samples
+
+    values = {
+        "poll_sample_size": [np.nan, 0.0, 1000.0, 801.0],
+        "base_n": [np.nan, 0.0, 450.0],
+        "design_effect": [np.nan, 0.0, 1.7, 0.8],
+        "margin_of_error": [np.nan, 0.0, -2.0, 3.5, 100.0, 150.0],
+        "confidence_level": [np.nan, 0.0, 90.0, 100.0],
+    }
+    rows = list(itertools.product(*(values[name] for name in _SAMPLE_COLUMNS)))
+    main = pd.DataFrame(rows, columns=list(_SAMPLE_COLUMNS))
+    columns = _resolve_samples(main)
+    as_lists = {name: pd.Series(column).tolist() for name, column in columns.items()}
+
+    def same(got, want):
+        missing = want is None
+        return (got is None or got is pd.NA or got != got) if missing else (got == want and type(got) is not bool)
+
+    for i, row in enumerate(rows):
+        want = resolve_sample(**dict(zip(("sample_size", "base_n", "design_effect", "margin_of_error",
+                                          "confidence_level"), (None if v != v else v for v in row))))
+        got = {name: as_lists[name][i] for name in as_lists}
+        assert same(got["n"], want.n) and same(got["n_source"], want.n_source), (row, got, want)
+        assert same(got["design_effect_used"], want.design_effect), (row, got, want)
+        assert same(got["design_effect_source"], want.design_effect_source), (row, got, want)
+        assert same(got["n_eff"], want.n_eff), (row, got, want)  # the same float, not a close one
+    assert len(rows) == 1152 and pd.Series(columns["n_source"]).nunique() == 3
