@@ -132,8 +132,13 @@ def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
 
 
 def _after_flush(session: Session, flush_context: Any) -> None:
-    for obj in (*session.new, *session.dirty):
-        if type(obj).__tablename__ in POINT_TABLES and (obj in session.new or session.is_modified(obj)):
+    # ``session.new`` builds a new set of every pending object on each access: read once, not once per
+    # object (that made a flush of n new rows cost n^2: a third of a seed load's time).
+    for obj in session.new:
+        if type(obj).__tablename__ in POINT_TABLES:
+            _touched(session).add(obj)
+    for obj in session.dirty:
+        if type(obj).__tablename__ in POINT_TABLES and session.is_modified(obj):
             _touched(session).add(obj)
 
 

@@ -127,8 +127,8 @@ def _pending(session: Session) -> _Pending:
 
 def _after_flush(session: Session, flush_context: Any) -> None:
     pending: _Pending | None = None
-    dirty = session.dirty
-    for obj in itertools.chain(session.new, dirty, session.deleted):
+    new, dirty = session.new, session.dirty  # each access builds a new set: read once
+    for obj in itertools.chain(new, dirty, session.deleted):
         if not isinstance(obj, (Poll, Question, Answer, SeriesMember, SeriesMapping, SeriesOutcome, Pollster, Sponsor)):
             continue
         if pending is None:
@@ -145,7 +145,7 @@ def _after_flush(session: Session, flush_context: Any) -> None:
         elif isinstance(obj, SeriesMapping):
             _note_via_parent(state, "member", "question_id", pending.questions, "member_id", pending.members)
         elif isinstance(obj, SeriesOutcome):
-            if obj not in session.new:  # a new outcome maps no answer yet
+            if obj not in new:  # a new outcome maps no answer yet
                 _add(pending.series, state.get("series_id"))
         elif obj in dirty and _changed(obj, "name", "slug"):  # Pollster, Sponsor
             _add(pending.pollsters if isinstance(obj, Pollster) else pending.sponsors, state.get("id"))
