@@ -103,7 +103,9 @@ def data_version(session: Session, slug: str) -> str:
     """The series' data version (404 if unknown): the ONE place charts learn it, so that it can be
     re-pointed (e.g. to the exports' content hash) without touching the views."""
     version = series_version(session, slug)
-    return f"{version.digest}:{version.definition}"
+    # With the fingerprint: a chart draws statistics, which read more than the version hashes
+    # (pollapp.services.stats_series.result_key).
+    return f"{version.digest}:{version.definition}:{version.fingerprint}"
 
 
 def poll_data_version(session: Session, poll_id: int) -> str:

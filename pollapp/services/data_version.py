@@ -68,9 +68,13 @@ class StatRows:
 
     outcomes: frozenset[str] | None = None  # None: every outcome
     rows: list[tuple[Any, ...]] | None = None
-    #: The fingerprint of the current data, when known and no rows were kept: the statistics' rows
-    #: stored at it (:func:`stored_stat_columns`) are the current ones.
+    #: The fingerprint of the current data (None for a past instant). The statistics' rows stored at it
+    #: (:func:`stored_stat_columns`) are the current ones, and it moves with what the statistics read
+    #: beyond the version (a poll's confidence level, its sample size beside its question's base): a
+    #: cached statistic is keyed on it too (pollapp.services.stats_series.result_key).
     fingerprint: str | None = None
+    #: False: tell the fingerprint only; a hash of every point row keeps no rows.
+    keep_rows: bool = True
 
 
 def stored_stat_columns(
@@ -180,8 +184,8 @@ def series_data_version(
     fast = generation_key(session, series, as_of) if cache is not None else None
     if fast is not None and (hit := cache.get(fast)) is not None:  # type: ignore[union-attr]
         version, _, print_ = hit.decode().partition(" ")
-        if keep is not None and as_of is None and print_:  # no write since that fingerprint was read
-            keep.fingerprint = print_
+        if keep is not None and as_of is None:  # no write since that fingerprint was read
+            keep.fingerprint = print_ or fingerprint(session, series.id)
         return version
     print_ = None if history_asof.is_settled(as_of) else fingerprint(session, series.id)
     key = cache_key(session, series, as_of, print_)
@@ -191,13 +195,13 @@ def series_data_version(
         stored = repository.stored_data_version(session, series.id, print_) if as_of is None and print_ else None
         if stored is not None:
             version = stored
-        elif keep is not None and as_of is None:
+        elif keep is not None and keep.keep_rows and as_of is None:
             version = _version_keeping(session, series, keep)
         else:
             version = version_of(points(session, series, repository.PointFilters(), as_of))
         if cache is not None:
             cache.set(key, version.encode())
-    if keep is not None and as_of is None and keep.rows is None:
+    if keep is not None and as_of is None:
         keep.fingerprint = print_
     if fast is not None:  # with the fingerprint: the statistics' rows stored at it are current too
         cache.set(fast, f"{version} {print_ or ''}".strip().encode())  # type: ignore[union-attr]

@@ -94,21 +94,23 @@ def series_version(
 
     series = series_service.get_series(session, slug)
     outcomes = tuple(o.code for o in series.outcomes)
-    keep = None
+    keep = data_version.StatRows(keep_rows=selection is not None)  # the fingerprint is wanted in any case
     if selection is not None and selection.outcome is not None:
-        keep = data_version.StatRows(frozenset(o for o in (selection.outcome, selection.decided_against) if o))
-    elif selection is not None:
-        keep = data_version.StatRows()
+        keep.outcomes = frozenset(o for o in (selection.outcome, selection.decided_against) if o)
     digest = data_version.series_data_version(session, series, as_of=as_of, cache=cache, keep=keep)
     return SeriesVersion(series.id, series.slug, outcomes, digest, as_of, data_version.definition_of(series),
-                         keep.rows if keep is not None else None, keep.fingerprint if keep is not None else None)
+                         keep.rows, keep.fingerprint)
 
 
 def result_key(kind: str, version: SeriesVersion, params: Any) -> str:
     """Cache key and ETag basis of a computed result."""
     as_of = version.as_of.isoformat() if version.as_of else None
+    # The fingerprint too: the data version hashes the published points, and a statistic also reads what
+    # they leave out (a poll's confidence level, its sample size beside its question's base): an edit of
+    # only those moves the fingerprint, not the version, and must not be answered from the cache.
     basis = json.dumps(
-        [kind, version.slug, version.digest, version.definition, as_of, params.as_dict(), STATS_VERSION], sort_keys=True, default=str
+        [kind, version.slug, version.digest, version.definition, as_of, params.as_dict(), STATS_VERSION,
+         version.fingerprint], sort_keys=True, default=str
     )
     return f"{kind}:{version.slug}:" + hashlib.sha256(basis.encode()).hexdigest()[:32]
 

@@ -197,6 +197,31 @@ def test_service_cache_hit_does_not_refit(app, world, monkeypatch):
     assert cache.hits == 1 and len(cache) == 2  # the full result (every day, every poll) and the default one
 
 
+def test_an_edit_the_data_version_leaves_out_still_refits(app, client, auth, world):
+    """A poll's confidence level is not a published point column, so editing only it leaves the data
+    version as it was; but it sets the poll's effective sample size from its margin of error, so the
+    trend must not be answered from the cache (its key moves with the series' fingerprint too)."""
+    moe = add_poll(client, auth, pollster="alpha", start=dt.date(2024, 2, 20), approve=47, sample_size=None,
+                   margin_of_error=1.5, confidence_level=95)
+    cache = LRUCache()
+    params = statistics.trend_params(outcome="approve", method="kalman", min_polls=3)
+    with app.app_context():
+        before = statistics.series_trend(db.session, SERIES, params, cache=cache).data
+    url = f"/api/v1/polls/{moe['id']}"
+    edited = client.patch(url, json={"confidence_level": 80}, headers=if_match(client, url, auth))
+    assert edited.status_code == 200, edited.get_json()
+    with app.app_context():
+        after = statistics.series_trend(db.session, SERIES, params, cache=cache)
+        fresh = statistics.series_trend(db.session, SERIES, params).data
+    assert after.data["data_version"] == before["data_version"], "the published points did not change"
+    assert not after.cached
+    def n_eff(result):
+        return next(p["n_eff"] for p in result["included"] if p["poll_id"] == moe["id"])
+
+    assert n_eff(after.data) != n_eff(before) and n_eff(after.data) == n_eff(fresh)
+    assert after.data["grid"] == fresh["grid"]
+
+
 @pytest.mark.parametrize("selected", [{"outcome": "approve"}, {"outcome": "approve", "decided_against": "disapprove"}])
 def test_an_uncached_version_and_the_statistics_read_the_series_once(app, world, monkeypatch, selected):
     params = statistics.trend_params(method="kalman", min_polls=3, **selected)
