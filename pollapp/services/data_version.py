@@ -129,17 +129,10 @@ def fingerprint(session: Session, series_id: int) -> str:
     return hashlib.sha256(orjson.dumps(basis)).hexdigest()[:32]
 
 
-def hash_series(session: Session, series_id: int) -> str:
-    """The data version of the series' current data, hashed from every point row."""
-    hasher = Hasher()
-    for batch in repository.series_point_stat_rows(session, series_id):
-        hasher.add_many(batch)
-    return hasher.hexdigest()
-
-
 def hash_and_pack_series(session: Session, series_id: int) -> tuple[str, bytes]:
-    """:func:`hash_series` and, from the same read, the statistics' rows of every outcome packed
-    (:func:`pollapp.services.stats_inputs_store.pack`): what the writing transaction stores."""
+    """The data version of the series' current data, hashed from every point row, and, from the same
+    read, the statistics' rows of every outcome packed (:func:`pollapp.services.stats_inputs_store.pack`):
+    what the writing transaction stores."""
     hasher, rows = Hasher(), []
     for batch in repository.series_point_stat_rows(session, series_id):
         hasher.add_many(batch)

@@ -42,7 +42,7 @@ def state(app) -> tuple[SeriesDataVersion | None, str, str]:
     with app.app_context():
         series_id = db.session.query(Series.id).filter_by(slug="peace-closer").scalar()
         row = db.session.get(SeriesDataVersion, series_id)
-        return row, data_version.fingerprint(db.session, series_id), data_version.hash_series(db.session, series_id)
+        return row, data_version.fingerprint(db.session, series_id), data_version.hash_and_pack_series(db.session, series_id)[0]
 
 
 def fresh_version(app) -> str:
