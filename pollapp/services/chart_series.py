@@ -39,7 +39,7 @@ from pollapp.services.cache import ResultCache
 from pollapp.services.chart_options import ChartOptions
 from pollapp.services.chart_series_spec import series_spec
 from pollapp.services.chart_spec_base import rounded
-from pollapp.services.stats_inputs import resolve_sample
+from pollapp.services.stats_inputs import resolve_samples
 from pollapp.services.stats_params import trend_params
 from pollapp.services.stats_series import series_trend, series_version
 
@@ -161,20 +161,21 @@ def _poll_dots(rows: list[dict[str, Any]], labels: dict[str, str], lang: str) ->
     from pollapp.stats.intervals import proportion_ci
 
     dots: list[dict[str, Any]] = []
-    n_effs: list[float | None] = []
+    n_effs = resolve_samples(
+        sample_size=[r["sample_size"] for r in rows], base_n=[None] * len(rows),
+        design_effect=[r["design_effect"] for r in rows], margin_of_error=[r["margin_of_error"] for r in rows],
+        confidence_level=[None] * len(rows),
+    ).n_eff.tolist()
     for r in rows:
         start, end = r["field_start_date"], r["field_end_date"]
         mid = start + (end - start) / 2
-        sample = resolve_sample(sample_size=r["sample_size"], base_n=None, design_effect=r["design_effect"],
-                                margin_of_error=r["margin_of_error"], confidence_level=None)
-        n_effs.append(sample.n_eff)
         dots.append({
             "poll_id": r["poll_id"], "outcome": r["outcome"], "pollster": r["pollster"],
             "pollster_name": r["pollster_name"], "date": mid.isoformat(), "pct": rounded(float(r["pct"]), 1),
             "n": r["sample_size"], "lower": None, "upper": None, "dates": i18n.date_range(lang, start, end),
             "mode": ";".join(r["modes"] or []),
         })
-    known = [i for i, n in enumerate(n_effs) if n]
+    known = [i for i, n in enumerate(n_effs) if n and n == n]  # NaN: unknown
     if known:
         p = [min(max(dots[i]["pct"] / 100.0, 0.0), 1.0) for i in known]
         ci = proportion_ci(p, [n_effs[i] for i in known], method="wilson", level=0.95)

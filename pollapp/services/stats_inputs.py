@@ -72,38 +72,91 @@ def resolve_sample(
     margin_of_error: float | None,
     confidence_level: float | None,
 ) -> SampleInfo:
-    """n_eff = n / design effect, with every choice recorded.
+    """n_eff = n / design effect for one poll (or question base), with every choice recorded: the
+    rules of :func:`resolve_samples`, applied to one row."""
+    columns = resolve_samples(sample_size=[sample_size], base_n=[base_n], design_effect=[design_effect],
+                              margin_of_error=[margin_of_error], confidence_level=[confidence_level])
+    n, deff, n_eff = columns.n[0], columns.design_effect[0], columns.n_eff[0]
+    return SampleInfo(
+        None if n != n else int(n), columns.n_source[0],
+        None if deff != deff else float(deff), columns.design_effect_source[0],
+        None if n_eff != n_eff else float(n_eff),
+    )
 
-    n: the question base's n, else the poll's sample size. Design effect: the poll's; else backed out
-    of its reported margin of error (which describes the whole sample, so the poll's sample size is
-    used; :func:`pollapp.stats.intervals.design_effect_from_moe`, floored at 1); else 1. With no n at
-    all but a reported margin of error, the margin itself implies the effective sample size
-    (``z^2 * 0.25 / moe^2``). Otherwise ``n_eff`` is None and the caller decides (single poll: no
-    interval; trend: fill in and say so).
+
+@dataclass(frozen=True)
+class SampleColumns:
+    """:class:`SampleInfo` as columns (numpy arrays, one row per input row): ``n``, ``design_effect``
+    and ``n_eff`` floats with NaN for unknown, the two sources object arrays with None for none."""
+
+    n: Any
+    n_source: Any
+    design_effect: Any
+    design_effect_source: Any
+    n_eff: Any
+
+
+def resolve_samples(
+    *, sample_size: Any, base_n: Any, design_effect: Any, margin_of_error: Any, confidence_level: Any
+) -> SampleColumns:
+    """n_eff = n / design effect for each row of five columns (sequences or arrays; None or NaN for
+    unknown), with every choice recorded. The only place these rules are written: one poll's
+    :func:`resolve_sample` and a trend's thousands of rows both come here, so they cannot drift apart.
+
+    n: the question base's n, else the poll's sample size (a value of 0 counts as unknown; truncated
+    to a whole number). Design effect: the poll's; else backed out of its reported margin of error
+    (which describes the whole sample, so the poll's sample size is used;
+    :func:`pollapp.stats.intervals.design_effects_from_moe`, floored at 1); else 1. With no n at all
+    but a reported margin of error, the margin itself implies the effective sample size
+    (``z^2 * 0.25 / moe^2``). Otherwise ``n_eff`` is NaN and the caller decides (single poll: no
+    interval; trend: fill in and say so). A margin counts when strictly between 0 and 100 (points);
+    its confidence level when strictly between 0 and 100, else 95%.
     """
-    from pollapp.stats.intervals import design_effect_from_moe
+    import numpy as np
 
-    if base_n:
-        n, n_source = int(base_n), N_QUESTION_BASE
-    elif sample_size:
-        n, n_source = int(sample_size), N_POLL
-    else:
-        n, n_source = None, None
-    moe = margin_of_error / 100.0 if margin_of_error and 0 < margin_of_error < 100 else None
-    moe_level = confidence_level / 100.0 if confidence_level and 0 < confidence_level < 100 else 0.95
-    if n is None:
-        if moe is not None:
-            # deff for n = 1 is 1 / n_eff: the margin alone fixes the effective sample size.
-            implied = 1.0 / design_effect_from_moe(moe, 1.0, level=moe_level, minimum=None)
-            return SampleInfo(None, N_FROM_MOE, None, DEFF_IN_MOE, implied)
-        return SampleInfo(None, None, design_effect, DEFF_REPORTED if design_effect else None, None)
-    if design_effect:
-        deff, source = float(design_effect), DEFF_REPORTED
-    elif moe is not None and sample_size:
-        deff, source = design_effect_from_moe(moe, float(sample_size), level=moe_level), DEFF_FROM_MOE
-    else:
-        deff, source = 1.0, DEFF_ASSUMED
-    return SampleInfo(n, n_source, deff, source, n / deff)
+    from pollapp.stats.intervals import design_effects_from_moe
+
+    def column(values: Any) -> Any:
+        if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+            return values
+        return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+    size, base, deff, moe, level = (column(v) for v in (sample_size, base_n, design_effect, margin_of_error,
+                                                         confidence_level))
+    rows = len(size)
+
+    def given(values: Any) -> Any:  # neither unknown nor 0
+        return ~np.isnan(values) & (values != 0)
+
+    has_base, has_size, has_deff = given(base), given(size), given(deff)
+    has_n = has_base | has_size
+    with np.errstate(invalid="ignore"):
+        has_moe = given(moe) & (moe > 0) & (moe < 100)
+        level = np.where(given(level) & (level > 0) & (level < 100), level / 100.0, 0.95)
+    n = np.trunc(np.where(has_base, base, np.where(has_size, size, np.nan)))  # int(): towards zero
+    n_source = np.full(rows, None, dtype=object)
+    n_source[has_size] = N_POLL
+    n_source[has_base] = N_QUESTION_BASE
+    deff_used = np.where(has_n & ~has_deff, 1.0, deff)  # no n: the design effect as given
+    deff_source = np.full(rows, None, dtype=object)
+    deff_source[has_deff] = DEFF_REPORTED
+    deff_source[has_n & ~has_deff] = DEFF_ASSUMED
+    # A sample size but no design effect: backed out of the margin (of the whole sample: the poll's n).
+    backed = has_n & ~has_deff & has_size & has_moe
+    if backed.any():
+        deff_used[backed] = design_effects_from_moe(moe[backed] / 100.0, size[backed], level=level[backed])
+        deff_source[backed] = DEFF_FROM_MOE
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_eff = np.where(has_n, n / deff_used, np.nan)
+    # No n: the margin alone fixes the effective sample size (the design effect for n = 1 is 1 / n_eff).
+    implied = ~has_n & has_moe
+    if implied.any():
+        per_one = design_effects_from_moe(moe[implied] / 100.0, 1.0, level=level[implied], minimum=None)
+        n_eff[implied] = 1.0 / per_one
+        n_source[implied] = N_FROM_MOE
+        deff_used[implied] = np.nan
+        deff_source[implied] = DEFF_IN_MOE
+    return SampleColumns(n, n_source, deff_used, deff_source, n_eff)
 
 
 # ---------------------------------------------------------------- errors

@@ -14,17 +14,12 @@ from pollapp import repository
 from pollapp.exceptions import DomainError, InsufficientData
 from pollapp.services import data_version, series as series_service
 from pollapp.services.stats_inputs import (
-    DEFF_ASSUMED,
     DEFF_IN_FILL,
-    DEFF_REPORTED,
     N_DEFAULT,
-    N_POLL,
     N_POLLSTER_MEDIAN,
-    N_QUESTION_BASE,
-    SampleInfo,
     enum_value,
     invalid,
-    resolve_sample,
+    resolve_samples,
     stats_error,
 )
 from pollapp.services.stats_params import SELECTION_PARAMETERS, Selection
@@ -227,55 +222,21 @@ def _rows_frame(rows: Any) -> Any:
 
 
 def _resolve_samples(main: Any) -> dict[str, Any]:
-    """The columns :func:`resolve_sample` gives each row (``n``, ``n_source``, ``design_effect_used``,
-    ``design_effect_source``, ``n_eff``), NaN read as None. Its plain branches (a sample size with a
-    reported design effect, or with none and no usable margin of error; no sample size and no margin)
-    are computed column-wise, with the same arithmetic; a row whose margin of error decides its design
-    effect or sample size goes through :func:`resolve_sample` itself, once per distinct combination of
-    the five sample columns."""
+    """The columns :func:`resolve_samples` gives the rows (``n``, ``n_source``, ``design_effect_used``,
+    ``design_effect_source``, ``n_eff``), ``n`` as a nullable integer column."""
     import numpy as np
     import pandas as pd
 
     size, base, deff, moe, level = (main[name].to_numpy(dtype=float) for name in _SAMPLE_COLUMNS)
-    rows = len(size)
-
-    def given(values: Any) -> Any:  # what ``if value:`` accepts: neither None (NaN) nor 0
-        return ~np.isnan(values) & (values != 0)
-
-    has_base, has_size, has_deff = given(base), given(size), given(deff)
-    moe_ok = given(moe) & (moe > 0) & (moe < 100)
-    has_n = has_base | has_size
-    n = np.trunc(np.where(has_base, base, np.where(has_size, size, np.nan)))  # int(): towards zero
-    n_source = np.full(rows, None, dtype=object)
-    n_source[has_size] = N_POLL
-    n_source[has_base] = N_QUESTION_BASE
-    deff_used = np.where(has_n & ~has_deff, 1.0, deff)  # no n: the design effect as given
-    deff_source = np.full(rows, None, dtype=object)
-    deff_source[has_deff] = DEFF_REPORTED
-    deff_source[has_n & ~has_deff] = DEFF_ASSUMED
-    with np.errstate(divide="ignore", invalid="ignore"):
-        n_eff = np.where(has_n, n / deff_used, np.nan)
-    by_margin = moe_ok & (~has_n | (~has_deff & has_size))
-    if by_margin.any():
-        samples: dict[tuple[Any, ...], SampleInfo] = {}
-        for i in np.flatnonzero(by_margin).tolist():
-            key = tuple(None if v != v else v for v in (size[i], base[i], deff[i], moe[i], level[i]))
-            sample = samples.get(key)
-            if sample is None:
-                sample = samples[key] = resolve_sample(sample_size=key[0], base_n=key[1], design_effect=key[2],
-                                                       margin_of_error=key[3], confidence_level=key[4])
-            n[i] = np.nan if sample.n is None else sample.n
-            n_source[i] = sample.n_source
-            deff_used[i] = np.nan if sample.design_effect is None else sample.design_effect
-            deff_source[i] = sample.design_effect_source
-            n_eff[i] = np.nan if sample.n_eff is None else sample.n_eff
-    missing = np.isnan(n)
+    columns = resolve_samples(sample_size=size, base_n=base, design_effect=deff, margin_of_error=moe,
+                              confidence_level=level)
+    missing = np.isnan(columns.n)
     return {
-        "n": pd.arrays.IntegerArray(np.where(missing, 0, n).astype(np.int64), missing),
-        "n_source": n_source,
-        "design_effect_used": deff_used,
-        "design_effect_source": deff_source,
-        "n_eff": n_eff,
+        "n": pd.arrays.IntegerArray(np.where(missing, 0, columns.n).astype(np.int64), missing),
+        "n_source": columns.n_source,
+        "design_effect_used": columns.design_effect,
+        "design_effect_source": columns.design_effect_source,
+        "n_eff": columns.n_eff,
     }
 
 

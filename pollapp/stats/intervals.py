@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtri
 
 from ._validate import (
     as_float_array,
@@ -55,6 +56,7 @@ __all__ = [
     "interval_label",
     "kish_design_effect",
     "design_effect_from_moe",
+    "design_effects_from_moe",
     "effective_n",
 ]
 
@@ -218,10 +220,34 @@ def design_effect_from_moe(
     p = float(check_proportions(p, "p"))
     if p in (0.0, 1.0):
         raise StatsInputError("p must be strictly between 0 and 1", parameter="p")
-    deff = n * moe**2 / (z_value(level) ** 2 * p * (1 - p))
+    return float(design_effects_from_moe(moe, n, level=level, p=p, minimum=minimum))
+
+
+def design_effects_from_moe(moe, n, *, level=0.95, p: float = 0.5, minimum: float | None = 1.0) -> np.ndarray:
+    """:func:`design_effect_from_moe` over arrays (broadcast together): one design effect per margin
+    of error, sample size and confidence level, the same formula and floor. Why: a trend reads
+    thousands of polls whose margins must be turned into design effects, and one call per poll would
+    cost more than the fit's own input preparation.
+
+    ``moe`` (proportions) and ``n`` must be positive, ``moe`` below 1, ``level`` strictly between 0 and 1.
+    """
+    moe = as_float_array(moe, "moe")
+    n = as_float_array(n, "n")
+    level = as_float_array(level, "level")
+    if (moe <= 0).any() or (moe >= 1).any():
+        raise StatsInputError("moe must be a proportion (0.035 for 3.5 points)", parameter="moe")
+    if (n <= 0).any():
+        raise StatsInputError("n must be positive", parameter="n")
+    if (level <= 0).any() or (level >= 1).any():
+        raise StatsInputError("level must be strictly between 0 and 1 (e.g. 0.95)", parameter="level")
+    p = float(check_proportions(p, "p"))
+    if p in (0.0, 1.0):
+        raise StatsInputError("p must be strictly between 0 and 1", parameter="p")
+    z = ndtri(0.5 + level / 2.0)
+    deff = n * moe**2 / (z**2 * p * (1 - p))
     if minimum is not None:
-        deff = max(deff, float(minimum))
-    return float(deff)
+        deff = np.maximum(deff, float(minimum))
+    return deff
 
 
 def effective_n(n, deff=1.0):

@@ -98,10 +98,47 @@ def test_an_uncached_statistic_reads_the_stored_rows_not_the_select(app, series,
         assert selects == [1, 1]
 
 
-def test_resolved_sample_columns_are_resolve_sample_of_each_row():
-    """The column-wise ``_resolve_samples`` gives every row what :func:`resolve_sample` gives it (NaN
-    read as None), over every combination of missing, zero, negative, fractional and out-of-range
-    values of the five sample columns (its plain branches are computed column-wise)."""
+def _sample_by_the_rules(sample_size, base_n, design_effect, margin_of_error, confidence_level):
+    """The sample-size rules of ``stats_inputs.resolve_samples``' docstring, one row at a time in plain
+    Python (the reference the vectorised implementation is checked against):
+    ``(n, n_source, design effect, its source, n_eff)``."""
+    import math
+
+    from pollapp.services import stats_inputs as si
+
+    z = lambda level: statistics_normal_quantile(0.5 + level / 2)  # noqa: E731
+    if base_n:
+        n, n_source = int(base_n), si.N_QUESTION_BASE
+    elif sample_size:
+        n, n_source = int(sample_size), si.N_POLL
+    else:
+        n, n_source = None, None
+    moe = margin_of_error / 100 if margin_of_error and 0 < margin_of_error < 100 else None
+    level = confidence_level / 100 if confidence_level and 0 < confidence_level < 100 else 0.95
+    if n is None:
+        if moe is not None:
+            return None, si.N_FROM_MOE, None, si.DEFF_IN_MOE, z(level) ** 2 * 0.25 / moe**2
+        return None, None, design_effect, si.DEFF_REPORTED if design_effect else None, None
+    if design_effect:
+        deff, source = float(design_effect), si.DEFF_REPORTED
+    elif moe is not None and sample_size:
+        deff, source = max(1.0, sample_size * moe**2 / (z(level) ** 2 * 0.25)), si.DEFF_FROM_MOE
+    else:
+        deff, source = 1.0, si.DEFF_ASSUMED
+    assert not math.isnan(deff)
+    return n, n_source, deff, source, n / deff
+
+
+def statistics_normal_quantile(q):
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(q)
+
+
+def test_sample_columns_follow_the_rules_for_every_edge_combination():
+    """``_resolve_samples`` (the trend's columns) and ``resolve_sample`` (one poll) give every row what
+    the rules give it, over every combination of missing, zero, negative, fractional and
+    out-of-range values of the five sample columns (1,344 rows)."""
     import itertools
 
     import numpy as np
@@ -113,24 +150,30 @@ def test_resolved_sample_columns_are_resolve_sample_of_each_row():
         "poll_sample_size": [np.nan, 0.0, 1000.0, 801.0],
         "base_n": [np.nan, 0.0, 450.0],
         "design_effect": [np.nan, 0.0, 1.7, 0.8],
-        "margin_of_error": [np.nan, 0.0, -2.0, 3.5, 100.0, 150.0],
+        "margin_of_error": [np.nan, 0.0, -2.0, 3.0, 3.5, 100.0, 150.0],  # 3.0: a design effect floored at 1
         "confidence_level": [np.nan, 0.0, 90.0, 100.0],
     }
     rows = list(itertools.product(*(values[name] for name in _SAMPLE_COLUMNS)))
     main = pd.DataFrame(rows, columns=list(_SAMPLE_COLUMNS))
     columns = _resolve_samples(main)
     as_lists = {name: pd.Series(column).tolist() for name, column in columns.items()}
+    names = ("n", "n_source", "design_effect_used", "design_effect_source", "n_eff")
 
     def same(got, want):
-        missing = want is None
-        return (got is None or got is pd.NA or got != got) if missing else (got == want and type(got) is not bool)
+        if want is None:
+            return got is None or got is pd.NA or got != got
+        if isinstance(want, float):
+            return type(got) is not bool and got == pytest.approx(want, rel=1e-12)
+        return got == want and type(got) is type(want)
 
     for i, row in enumerate(rows):
-        want = resolve_sample(**dict(zip(("sample_size", "base_n", "design_effect", "margin_of_error",
-                                          "confidence_level"), (None if v != v else v for v in row))))
-        got = {name: as_lists[name][i] for name in as_lists}
-        assert same(got["n"], want.n) and same(got["n_source"], want.n_source), (row, got, want)
-        assert same(got["design_effect_used"], want.design_effect), (row, got, want)
-        assert same(got["design_effect_source"], want.design_effect_source), (row, got, want)
-        assert same(got["n_eff"], want.n_eff), (row, got, want)  # the same float, not a close one
-    assert len(rows) == 1152 and pd.Series(columns["n_source"]).nunique() == 3
+        known = [None if v != v else v for v in row]
+        want = _sample_by_the_rules(*known)
+        one = resolve_sample(**dict(zip(("sample_size", "base_n", "design_effect", "margin_of_error",
+                                         "confidence_level"), known)))
+        got = [as_lists[name][i] for name in names]
+        got = [int(got[0]) if got[0] is not pd.NA else None, *got[1:]]
+        for name, g, o, w in zip(names, got, (one.n, one.n_source, one.design_effect, one.design_effect_source,
+                                              one.n_eff), want):
+            assert same(g, w) and same(o, w), (row, name, g, o, w)
+    assert len(rows) == 1344 and pd.Series(columns["n_source"]).nunique() == 3

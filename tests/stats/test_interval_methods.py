@@ -13,6 +13,7 @@ from pollapp.stats.intervals import (
     MARGIN_OF_SAMPLING_ERROR,
     answer_intervals,
     design_effect_from_moe,
+    design_effects_from_moe,
     effective_n,
     kish_design_effect,
     proportion_ci,
@@ -76,6 +77,22 @@ def test_design_effect_widens_interval():
     plain = proportion_ci(0.45, 1000)
     weighted = proportion_ci(0.45, effective_n(1000, 1.5))
     assert (weighted["upper"] - weighted["lower"]).iloc[0] > (plain["upper"] - plain["lower"]).iloc[0]
+
+
+def test_design_effects_from_moe_is_the_scalar_rule_per_row():
+    moe = np.array([0.035, 0.03, 0.03, 0.05])
+    n = np.array([1000.0, 1000.0, 1000.0, 400.0])
+    level = np.array([0.95, 0.95, 0.9, 0.99])
+    got = design_effects_from_moe(moe, n, level=level)
+    want = [design_effect_from_moe(m, k, level=lv) for m, k, lv in zip(moe, n, level)]
+    assert got.tolist() == pytest.approx(want, rel=1e-12)
+    assert got[1] == 1.0  # floored, as the scalar
+    raw = design_effects_from_moe(moe, 1.0, minimum=None)  # n broadcast
+    assert raw.tolist() == pytest.approx([design_effect_from_moe(m, 1.0, minimum=None) for m in moe], rel=1e-12)
+    for bad in ({"moe": [0.03, 3.0]}, {"moe": [0.0]}, {"n": [0.0]}, {"level": [95.0]}):
+        args = {"moe": [0.03], "n": [1000.0], "level": [0.95]} | bad
+        with pytest.raises(StatsInputError):
+            design_effects_from_moe(args["moe"], args["n"], level=args["level"])
 
 
 def test_design_effect_from_moe():
