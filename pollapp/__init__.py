@@ -44,6 +44,8 @@ def _register_extensions(app: Flask) -> None:
     with app.app_context():
         _enforce_sqlite_foreign_keys(db.engine)
         _ping_idle_connections(app, db.engine)
+        # How long the cached-hit path may trust a generation it read; writes wait as long (see there).
+        data_generation.set_lease(db.engine, float(app.config.get("GENERATION_LEASE_MS", 0)) / 1000.0)
     migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIR", _migrations_dir()))
 
 

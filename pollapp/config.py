@@ -16,6 +16,10 @@ Environment variables (all optional):
     ``0``/``false``/``off`` switches the whole-response cache off (:mod:`pollapp.web.response_cache`,
     which lists its size and TTL settings). ``POLLAPP_RESPONSE_CACHE_HIT_PATH=0`` keeps the cache but
     answers every hit through Flask (:mod:`pollapp.web.hit_path`; for comparisons).
+``POLLAPP_GENERATION_LEASE_MS``
+    How long (ms, default 20) a cached hit may trust the data generation it read without asking the
+    database again; every write that changes public data waits as long before it answers, so reads
+    after a write see it on every instance. Give every instance of one database the same value.
 ``POLLAPP_*``
     Any other setting, e.g. ``POLLAPP_PUBLIC_MAX_AGE=120`` (parsed as JSON when possible).
 """
@@ -62,6 +66,10 @@ DEFAULTS: dict[str, Any] = {
     "RESPONSE_CACHE_MAX_ENTRY_BYTES": 16 * 1024 * 1024,
     "RESPONSE_CACHE_TTL": 3600,
     "RESPONSE_CACHE_HIT_PATH": True,  # repeated anonymous GETs answered before Flask (pollapp.web.hit_path)
+    # The data generation's lease (milliseconds; POLLAPP_GENERATION_LEASE_MS): the cached-hit path trusts a
+    # generation it read for this long, and a write that moves it waits as long before it answers
+    # (pollapp.services.data_generation). The same on every instance of one database; 0: off.
+    "GENERATION_LEASE_MS": 20,
     # Largest request body accepted (bytes; POLLAPP_MAX_CONTENT_LENGTH): room for a 50 MB poll file upload
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     # Idempotency-Key records (seconds): kept a day; an attempt silent this long is presumed dead

@@ -66,7 +66,9 @@ def sqlite_template(tmp_path_factory) -> Path:
 def _shared_app(database_url: str) -> Flask:
     """The session's app for ``database_url``, reset for a new test (see the module docstring)."""
     if database_url not in _shared_apps:
-        config: dict[str, Any] = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False}
+        config: dict[str, Any] = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False,
+                                  # no commit wait per write (tests/api/test_generation_lease.py tests it)
+                                  "GENERATION_LEASE_MS": 0}
         if database_url.startswith("postgresql"):
             # A runaway query fails its test after a minute instead of hanging the run (a statistics query
             # once ran for 9 minutes on a database whose planner statistics said its tables were empty).
@@ -126,6 +128,7 @@ def more_apps(app: Flask) -> Iterator[Any]:
         built.append(create_app({
             "TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
             "SQLALCHEMY_ENGINE_OPTIONS": app.config["SQLALCHEMY_ENGINE_OPTIONS"], "RATELIMIT_ENABLED": False,
+            "GENERATION_LEASE_MS": app.config["GENERATION_LEASE_MS"],  # one lease per database
             **config,
         }))
         return built[-1]

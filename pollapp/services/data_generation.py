@@ -20,12 +20,23 @@ Idempotency-Key records and the generation row itself.
 :func:`current` is the per-session (per-request) read: memoised in ``session.info`` so the response
 cache and the data-version services ask once, and ``None`` while the session holds uncommitted data
 changes (nothing computed from them may be cached under a committed generation).
+
+The lease (:func:`set_lease`, ``GENERATION_LEASE_MS``): the cached-hit path may answer with a
+generation it read up to a lease ago (:class:`pollapp.repository.CommittedGenerationReader`), instead
+of one round trip to the database per hit. In exchange, ``after_commit`` waits one lease after every
+commit that moved the generation, before the writer (a view, a CLI command) can answer: whoever learns
+of the write learns it after every instance's lease on the older generation has run out, so a read
+that follows a write, through any instance, sees it. Every instance on one database must use the same
+lease (0 turns both sides off).
 """
 
 from __future__ import annotations
 
+import time
+import weakref
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from pollapp import repository
@@ -37,6 +48,9 @@ DATA_CHANGED = "pollapp.data_changed"  # the contract with raw-driver writers (b
 #: versions of every series are checked at commit (:mod:`pollapp.services.data_version_store`).
 SCOPE_UNKNOWN = "pollapp.data_scope_unknown"
 _MEMO = "pollapp.data_generation"
+_MOVED = "pollapp.data_generation_moved"  # the engine whose generation this transaction moves
+#: The lease of each database's generation (by engine: an app, or a test's second app, has its own).
+_LEASES: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
 #: Tables whose writes do not change what any public read shows.
 NOT_DATA = frozenset({"api_keys", "idempotency_records", "data_generation", "series_data_versions"})
 
@@ -52,10 +66,20 @@ def current(session: Session) -> int | None:
     return None if session.info.get(DATA_CHANGED) else value
 
 
+def set_lease(engine: Engine, seconds: float) -> None:
+    """How long a generation read on ``engine``'s database may be trusted (see the module docstring);
+    commits through sessions bound to ``engine`` that move the generation wait as long."""
+    _LEASES[engine] = max(float(seconds), 0.0)
+
+
+def lease_of(engine: Engine) -> float:
+    return _LEASES.get(engine, 0.0)
+
+
 def committed_reader(engine: Any) -> repository.CommittedGenerationReader:
-    """A reader of the committed generation on a connection of its own (one per thread), for the
-    cached-hit path that opens no session (:mod:`pollapp.web.hit_path`)."""
-    return repository.CommittedGenerationReader(engine)
+    """A reader of the committed generation on a connection of its own (shared by the threads), for
+    the cached-hit path that opens no session (:mod:`pollapp.web.hit_path`), with the engine's lease."""
+    return repository.CommittedGenerationReader(engine, lease=lease_of(engine))
 
 
 def mark_changed(session: Session) -> None:
@@ -71,7 +95,7 @@ def install() -> None:
         "after_flush": _after_flush,
         "do_orm_execute": _on_execute,
         "before_commit": _before_commit,
-        "after_commit": _forget,
+        "after_commit": _after_commit,
         "after_soft_rollback": _forget_on_rollback,
     })
 
@@ -106,7 +130,18 @@ def _before_commit(session: Session) -> None:
         session.flush()  # the commit's own flush comes after this event: flag its changes now
     if session.info.pop(DATA_CHANGED, None):
         repository.bump_data_generation(session, utcnow())
+        session.info[_MOVED] = session.connection().engine
     session.info.pop(_MEMO, None)
+
+
+def _after_commit(session: Session) -> None:
+    """The commit wait (see the module docstring): the new generation is committed; readers that read
+    the former one before it may trust it one lease more, so the writer answers after that."""
+    moved = session.info.pop(_MOVED, None)
+    _forget(session)
+    lease = lease_of(moved) if moved is not None else 0.0
+    if lease:
+        time.sleep(lease)
 
 
 def _forget(session: Session) -> None:
@@ -118,3 +153,4 @@ def _forget(session: Session) -> None:
 def _forget_on_rollback(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:
         _forget(session)
+        session.info.pop(_MOVED, None)

@@ -1,0 +1,103 @@
+"""The data generation's lease (pollapp.services.data_generation): the cached-hit path trusts a generation
+it read for one lease, and every commit that moves the generation waits one lease before the writer
+answers, so that a read after a write, through any instance, sees the write. Data: SYNTHETIC
+(stats_support)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from factories import create_sponsor
+from pollapp.extensions import db
+from pollapp.repository import CommittedGenerationReader, committed_data_generation
+from pollapp.services import data_generation
+from stats_support import build_world
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_read_is_trusted_for_one_lease_after_its_select_was_sent(app, client, auth):
+    clock = Clock()
+    with app.app_context():
+        engine = db.engine
+        reader = CommittedGenerationReader(engine, lease=0.02, clock=clock)
+        first = reader.read()
+        assert reader.selects == 1 and first == committed_data_generation(db.session)
+        db.session.remove()
+        create_sponsor(client, auth, "moves-the-generation")  # committed, without any wait (lease 0 here)
+        clock.now += 0.019
+        assert reader.read() == first and reader.selects == 1  # within the lease: no SELECT, the value read
+        clock.now += 0.001
+        moved = reader.read()  # the lease ran out: asked again
+        assert reader.selects == 2 and moved == committed_data_generation(db.session) and moved > first
+        engine.dispose()  # a new connection is asked at once, lease or not
+        assert reader.read() == moved and reader.selects == 3 and reader.connects == 2
+        without = CommittedGenerationReader(engine)  # lease 0: every read asks
+        without.read(), without.read()
+        assert without.selects == 2
+        engine.dispose()
+        db.session.remove()
+
+
+def test_a_commit_that_moves_the_generation_waits_one_lease(more_apps, auth, monkeypatch):
+    waited: list[float] = []
+    monkeypatch.setattr(data_generation.time, "sleep", waited.append)
+    leased = more_apps(GENERATION_LEASE_MS=250)
+    with leased.app_context():
+        assert data_generation.lease_of(db.engine) == 0.25
+    assert leased.wsgi_app.reader.lease == 0.25  # the app's hit path reads with that lease
+    client = leased.test_client()
+    assert client.get("/api/v1/series").status_code == 200 and waited == []  # reads do not wait
+    assert create_sponsor(client, auth, "a-write")["slug"] == "a-write"
+    assert waited == [0.25]  # one commit moved the generation: one wait, of the lease
+    refused = client.post("/api/v1/sponsors", json={"slug": "another", "name": "x", "colour": "red"}, headers=auth)
+    assert refused.status_code in (400, 422) and waited == [0.25]  # nothing committed: no wait
+
+
+def test_a_read_after_a_write_through_another_instance_sees_it(more_apps, auth, client):
+    """Instance B trusts the generation it read for one lease; a write through A answers one lease
+    after its commit, so B's next read asks again and serves the new data, with its new ETag. The
+    control: the same write with A's wait taken out, well within B's lease, is not seen by B."""
+    polls = build_world(client, auth, rounds=2)
+    lease = 2.0
+    writer, reader = more_apps(GENERATION_LEASE_MS=lease * 1000), more_apps(GENERATION_LEASE_MS=lease * 1000)
+    a, b = writer.test_client(), reader.test_client()
+    url = f"/api/v1/polls/{polls[0]['id']}"
+
+    def read_through_b() -> Any:
+        answered = b.get(url)
+        assert answered.status_code == 200
+        return answered
+
+    def write_through_a(etag: str, sample_size: int) -> Any:
+        answered = a.patch(url, json={"sample_size": sample_size}, headers={**auth, "If-Match": etag})
+        assert answered.status_code == 200, answered.get_data(as_text=True)
+        return answered
+
+    # The control first: B asks now (its lease starts), then the write returns without waiting.
+    asked = time.monotonic()
+    read_through_b()
+    before = read_through_b()
+    assert before.headers["X-Cache"] == "hit"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(data_generation.time, "sleep", lambda seconds: None)
+        written = write_through_a(before.headers["ETag"], before.get_json()["sample_size"] + 1)
+    stale = read_through_b()
+    assert time.monotonic() - asked < lease, "the machine was too slow for the control"
+    assert stale.headers["ETag"] == before.headers["ETag"] and stale.headers["X-Cache"] == "hit"
+    # With the wait: B's next read, right after the write answers, is the written poll.
+    started = time.monotonic()
+    rewritten = write_through_a(written.headers["ETag"], written.get_json()["sample_size"] + 1)
+    seen = read_through_b()
+    assert seen.get_json()["sample_size"] == rewritten.get_json()["sample_size"]
+    assert seen.headers["ETag"] == rewritten.headers["ETag"] != written.headers["ETag"]
+    assert time.monotonic() - started >= lease  # the write answered one lease after its commit
