@@ -72,14 +72,8 @@ def _spec_response(etag: str, build) -> Response:
 
 
 def _stats_cache():
-    """The statistics result cache shared with ``/series/{slug}/trend`` (same extension key), so a chart
-    reuses a trend the API computed and the other way round."""
-    from pollapp.services.cache import LRUCache
+    """The statistics result cache shared with ``/series/{slug}/trend`` (:mod:`pollapp.services.stats_cache`),
+    so a chart reuses a trend the API computed and the other way round."""
+    from pollapp.services import stats_cache
 
-    cache = current_app.extensions.get("pollapp.stats_cache")
-    if cache is None:
-        cache = current_app.extensions.setdefault("pollapp.stats_cache", LRUCache(
-            max_entries=int(current_app.config.get("STATS_CACHE_MAX_ENTRIES", 64)),
-            max_bytes=int(current_app.config.get("STATS_CACHE_MAX_BYTES", 64 * 1024 * 1024)),
-        ))
-    return cache
+    return stats_cache.of_app(current_app.extensions, current_app.config)

@@ -37,7 +37,8 @@ from pollapp.schemas.statistics_series_responses import (
     TrendSchema,
 )
 from pollapp.services import data_version, history_asof, statistics
-from pollapp.services.cache import LRUCache
+from pollapp.services import stats_cache as stats_cache_service
+from pollapp.services.cache import ResultCache
 
 PATH = ""
 blp = Blueprint(
@@ -209,15 +210,7 @@ def _rows_csv(grid: list[dict[str, Any]], columns: list[str]) -> str:
     return out.getvalue()
 
 
-def stats_cache() -> LRUCache:
-    """The application's result cache (created on first use; bounds from ``STATS_CACHE_*`` config)."""
-    cache = current_app.extensions.get("pollapp.stats_cache")
-    if cache is None:
-        cache = current_app.extensions.setdefault(
-            "pollapp.stats_cache",
-            LRUCache(
-                max_entries=int(current_app.config.get("STATS_CACHE_MAX_ENTRIES", 64)),
-                max_bytes=int(current_app.config.get("STATS_CACHE_MAX_BYTES", 64 * 1024 * 1024)),
-            ),
-        )
-    return cache
+def stats_cache() -> ResultCache:
+    """The application's statistics result cache (:mod:`pollapp.services.stats_cache`: shared with the
+    charts and embeds, and through Redis with other instances when ``REDIS_URL`` is set)."""
+    return stats_cache_service.of_app(current_app.extensions, current_app.config)

@@ -66,16 +66,12 @@ def chart_cache() -> LRUCache:
     return cache
 
 
-def stats_cache() -> LRUCache:
-    """The statistics result cache that ``/api/v1/series/{slug}/trend`` uses (same extension key and
-    bounds), so charts and the API share fitted trends."""
-    cache = current_app.extensions.get("pollapp.stats_cache")
-    if cache is None:
-        cache = current_app.extensions.setdefault("pollapp.stats_cache", LRUCache(
-            max_entries=int(current_app.config.get("STATS_CACHE_MAX_ENTRIES", 64)),
-            max_bytes=int(current_app.config.get("STATS_CACHE_MAX_BYTES", 64 * 1024 * 1024)),
-        ))
-    return cache
+def stats_cache() -> Any:
+    """The statistics result cache that ``/api/v1/series/{slug}/trend`` uses
+    (:mod:`pollapp.services.stats_cache`), so charts and the API share fitted trends."""
+    from pollapp.services import stats_cache as stats_cache_service
+
+    return stats_cache_service.of_app(current_app.extensions, current_app.config)
 
 
 def computed(etag: str, mimetype: str, build: Callable[[], bytes], *, filename: str | None = None) -> Response:

@@ -168,8 +168,10 @@ def generation_of(name: str) -> int | None:
 class RedisStore:
     """Entries in Redis with a TTL; every error degrades to a miss (see the module docstring)."""
 
-    def __init__(self, url: str, ttl: int) -> None:
+    def __init__(self, url: str, ttl: int, name: str = "response cache") -> None:
         import redis
+
+        self.name = name  # in the log line that says Redis failed
 
         self._errors = (redis.RedisError, OSError)
         self._client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
@@ -204,8 +206,8 @@ class RedisStore:
             self._down_until = time.monotonic() + RETRY_AFTER
             if not self._logged:
                 self._logged = True
-                log.warning("response cache: Redis failed (%s); serving without it, retrying every %ss",
-                            exc, RETRY_AFTER)
+                log.warning("%s: Redis failed (%s); serving without it, retrying every %ss",
+                            self.name, exc, RETRY_AFTER)
 
 
 class ResponseCache:

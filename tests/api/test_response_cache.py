@@ -12,6 +12,7 @@ import pytest
 
 import pollapp.stats.trend as stats_trend
 from factories import create_sponsor, if_match
+from pollapp.services import stats_cache
 from pollapp.web import response_cache
 from redis_server import redis_server
 from stats_support import SERIES, build_world
@@ -152,3 +153,25 @@ def test_two_instances_share_entries_through_redis_and_survive_its_loss(build, w
         again = second.test_client().get(POINTS)
         assert again.status_code == 200 and again.headers["X-Cache"] == "hit"  # the local tier still serves
         assert first.test_client().get(f"/api/v1/series/{SERIES}").status_code == 200
+
+
+def test_a_series_fitted_by_one_instance_is_not_refitted_by_another_after_a_write_elsewhere(
+        build, world, client, auth, monkeypatch):
+    """Whole responses are shared by data generation, which a write anywhere moves; the fitted trend is
+    shared through Redis under the series' own data version, so the second instance, asked after a
+    write that left this series alone, answers with the first instance's fit (same bytes), not a new one."""
+    fits: list[int] = []
+    fit = stats_trend.fit_trend
+    monkeypatch.setattr(stats_trend, "fit_trend", lambda *args, **kw: fits.append(1) or fit(*args, **kw))
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(redis_server())
+        first, second = build(REDIS_URL=url), build(REDIS_URL=url)
+        computed = first.test_client().get(TREND)
+        assert computed.status_code == 200 and fits == [1]
+        create_sponsor(client, auth, "elsewhere")  # a new generation: no response is shared any more
+        answered = second.test_client().get(TREND)
+        assert answered.status_code == 200
+        assert fits == [1] and answered.get_data() == computed.get_data()
+        assert second.extensions[stats_cache.EXTENSION].remote_hits >= 1
+        alone = build().test_client().get(TREND)  # an instance without Redis fits for itself
+        assert alone.status_code == 200 and fits == [1, 1]
