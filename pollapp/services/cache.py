@@ -4,7 +4,7 @@ Keys are strings that already contain everything the result depends on (the seri
 the normalised parameters and ``STATS_VERSION``), so nothing is ever invalidated explicitly: a write
 to a poll changes the data version, the next request computes a new key, and the stale entry ages out
 of the LRU. Values are the encoded representation (bytes), so that a shared store such as Redis
-(planned) can take them unchanged: ``get`` / ``set`` are all a backend has to provide.
+(:mod:`pollapp.services.stats_cache`) takes them unchanged: ``get`` / ``set`` are all a backend has to provide.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ class ResultCache(Protocol):
 class LRUCache:
     """In-process least-recently-used cache bounded by entry count and total bytes; thread-safe.
 
-    One per application (each gunicorn worker has its own; a shared backend comes later).
+    One per application (each gunicorn worker has its own; Redis may stand behind it:
+    :mod:`pollapp.services.stats_cache`).
     ``hits`` and ``misses`` count lookups, for tests and monitoring.
     """
 

@@ -143,9 +143,9 @@ def response_cache_of(app: Flask) -> store.ResponseCache:
             remote = store.RedisStore(config["REDIS_URL"], int(config.get("RESPONSE_CACHE_TTL", 3600)))
         cache = app.extensions.setdefault(EXTENSION, store.ResponseCache(
             LRUCache(max_entries=int(config.get("RESPONSE_CACHE_MAX_ENTRIES", 4096)),
-                     max_bytes=int(config.get("RESPONSE_CACHE_MAX_BYTES", 64 * 1024 * 1024))),
+                     max_bytes=int(config.get("RESPONSE_CACHE_MAX_BYTES", 256 * 1024 * 1024))),
             remote,
-            max_entry_bytes=int(config.get("RESPONSE_CACHE_MAX_ENTRY_BYTES", 4 * 1024 * 1024)),
+            max_entry_bytes=int(config.get("RESPONSE_CACHE_MAX_ENTRY_BYTES", 16 * 1024 * 1024)),  # config.DEFAULTS
         ))
     return cache
 
