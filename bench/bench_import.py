@@ -15,7 +15,8 @@ ratio = raw seconds / import seconds. Also reported: reading the file with ``csv
 Writes ``bench/results/import.md`` and ``import.json``.
 
 PostgreSQL: ``BENCH_DATABASE_URL`` (default ``postgresql+psycopg://root:pollapp@127.0.0.1:5432/pollapp_bench``);
-its public schema is DROPPED and recreated (twice: for the import, then for the raw baseline). Unreachable: the PostgreSQL rows say "skipped" and why.
+its schema ``bench_import`` (only that one) is DROPPED and recreated (twice: for the import, then for
+the raw baseline). Unreachable: the PostgreSQL rows say "skipped" and why.
 Run: ``make bench`` (or ``.venv/bin/python bench/bench_import.py [ROWS]``).
 """
 
@@ -31,20 +32,20 @@ import tempfile
 import time
 from pathlib import Path
 
-from measure import peak_rss_mb
+from measure import in_schema, peak_rss_mb, reset_schema
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 DEFAULT_PG = "postgresql+psycopg://root:pollapp@127.0.0.1:5432/pollapp_bench"
+SCHEMA = "bench_import"  # the only schema this benchmark empties
 
 
 
 def child(url: str, path: str, fresh: bool) -> None:
     """Import ``path`` into ``url`` (migrated first when ``fresh``) and print timings as JSON."""
     from flask_migrate import upgrade
-    from sqlalchemy import text
 
     from pollapp import create_app
     from pollapp.extensions import db
@@ -55,9 +56,7 @@ def child(url: str, path: str, fresh: bool) -> None:
     with app.app_context():
         if fresh:
             if not url.startswith("sqlite"):
-                with db.engine.begin() as conn:
-                    conn.execute(text("DROP SCHEMA public CASCADE"))
-                    conn.execute(text("CREATE SCHEMA public"))
+                reset_schema(url)
             upgrade(directory=str(HERE.parent / "migrations"))
         history.set_actor(db.session, "bench: bench_import.py")
         validators = import_validators()
@@ -72,7 +71,6 @@ def child(url: str, path: str, fresh: bool) -> None:
 
 def migrate_fresh(url: str) -> None:
     from flask_migrate import upgrade
-    from sqlalchemy import text
 
     from pollapp import create_app
     from pollapp.extensions import db
@@ -82,9 +80,7 @@ def migrate_fresh(url: str) -> None:
         if url.startswith("sqlite"):
             Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
         else:
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
+            reset_schema(url)
         upgrade(directory=str(HERE.parent / "migrations"))
         db.engine.dispose()
 
@@ -151,7 +147,8 @@ def _raw_connect(url: str):
     from sqlalchemy import make_url
 
     u = make_url(url)
-    conn = psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, password=u.password, dbname=u.database)
+    conn = psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, password=u.password, dbname=u.database,
+                           options=u.query.get("options"))  # the benchmark's schema
     for name in ("json", "jsonb"):
         conn.adapters.register_loader(name, TextLoader)  # JSON back as the text COPY takes
     return conn
@@ -191,7 +188,7 @@ def main(n_rows: int) -> None:
         with path.open(newline="", encoding="utf-8") as handle:
             read = sum(1 for _ in csv.reader(handle)) - 1
         baseline = time.perf_counter() - start
-        pg_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG)
+        pg_url = in_schema(os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG), SCHEMA)
         targets = [("SQLite", f"sqlite:///{tmp}/bench.db", None), ("PostgreSQL", pg_url, reachable(pg_url))]
         for name, url, skipped in targets:
             if skipped:

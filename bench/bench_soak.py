@@ -17,7 +17,9 @@ the mean of the first and the last fifth of the run.
 
 Rate limits are switched off for the run (``POLLAPP_RATELIMIT_ENABLED=false``): this measures the app,
 not the limiter. Run: ``.venv/bin/python bench/bench_soak.py [--seconds 180]`` with PostgreSQL at
-``BENCH_DATABASE_URL`` (default ``postgresql+psycopg://root:pollapp@127.0.0.1:5432/pollapp_bench``).
+``BENCH_DATABASE_URL`` (default ``postgresql+psycopg://root:pollapp@127.0.0.1:5432/pollapp_bench``), in its
+schema ``bench_soak``, which is emptied first (no other schema is touched); skipped, saying why, when
+PostgreSQL is unreachable.
 Writes ``bench/results/soak.md`` and ``soak.json``.
 """
 
@@ -44,6 +46,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DEFAULT_PG = "postgresql+psycopg://root:pollapp@127.0.0.1:5432/pollapp_bench"
+SCHEMA = "bench_soak"  # the only schema this benchmark empties
+sys.path.insert(0, str(HERE))
 BIN = Path(sys.executable).parent
 
 SYNTHETIC_POLL = {
@@ -88,14 +92,10 @@ def flask(env: dict, *args: str) -> str:
 
 
 def prepare_database(env: dict, url: str) -> str:
-    """Empty the database, migrate, load data/, and create an admin key; returns the key."""
-    from sqlalchemy import create_engine, text
+    """Empty the benchmark's schema, migrate, load data/, and create an admin key; returns the key."""
+    from measure import reset_schema
 
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    reset_schema(url)
     flask(env, "db", "upgrade")
     flask(env, "data", "load", str(ROOT / "data"))
     out = flask(env, "keys", "create", "soak", "--scope", "admin")
@@ -256,7 +256,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=180.0)
     args = parser.parse_args()
-    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG)
+    from measure import in_schema
+    from sqlalchemy import create_engine, text
+
+    url = in_schema(os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG), SCHEMA)
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": 5})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - unreachable: say so and skip, as bench_import does
+        print(f"soak skipped: PostgreSQL at {url.split('@')[-1]} unreachable ({type(exc).__name__}); "
+              "set BENCH_DATABASE_URL")
+        return
     env = {**os.environ, "DATABASE_URL": url, "FLASK_APP": "pollapp", "OPENBLAS_NUM_THREADS": "1",
            "POLLAPP_RATELIMIT_ENABLED": "false"}
     token = prepare_database(env, url)
