@@ -180,6 +180,19 @@ def postgres_dataset(base_url: str, schema: str, refill: bool) -> str:
     return url
 
 
+def _unreachable(url: str) -> str | None:
+    """None when PostgreSQL answers at ``url``, else why not."""
+    engine = create_engine(url, connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means: skip, and say why
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+    finally:
+        engine.dispose()
+    return None
+
+
 def _holds(url: str, n_polls: int) -> bool:
     engine = create_engine(url)
     try:
@@ -270,8 +283,13 @@ def main() -> None:
         results[f"SQLite, {size} ({SIZES[size]:,} polls)"] = run_dataset(f"SQLite {size}", url, seconds, warmup, headers, only)
     if args.only != "sqlite" and not args.quick:
         base = os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG)
-        url = postgres_dataset(base, args.pg_schema, args.refill)
-        results[f"PostgreSQL, large ({SIZES['large']:,} polls)"] = run_dataset("PostgreSQL large", url, seconds, warmup, headers, only)
+        unreachable = _unreachable(base)
+        if unreachable:  # the SQLite results are still written
+            print(f"PostgreSQL skipped ({base.split('@')[-1]} unreachable: {unreachable}); set BENCH_DATABASE_URL.")
+        else:
+            url = postgres_dataset(base, args.pg_schema, args.refill)
+            results[f"PostgreSQL, large ({SIZES['large']:,} polls)"] = run_dataset(
+                "PostgreSQL large", url, seconds, warmup, headers, only)
     if args.cases:  # a partial run: the table would lose the other cases
         for label, cases in results.items():
             for name, c in cases.items():
