@@ -92,7 +92,7 @@ class CommittedGenerationReader:
         self._pool: Any = None
         self._pid = 0
         self._lease = max(float(lease), 0.0)
-        self._clock = clock
+        self.clock = clock  # a test may give the reader a clock of its own
         self._known: int | None = None
         self._known_until = 0.0
         self.connects = 0  # connections opened so far (tests, diagnostics)
@@ -110,10 +110,10 @@ class CommittedGenerationReader:
             if self._connection is None or self._pool is not pool or self._pid != pid:
                 self._drop(pid)
                 self._connection, self._pool, self._pid = self._connect(), pool, pid
-            elif self._known is not None and self._clock() < self._known_until:
+            elif self._known is not None and self.clock() < self._known_until:
                 return self._known
             connection = self._connection
-            asked = self._clock()  # before the SELECT is sent: the lease never outlasts what it saw
+            asked = self.clock()  # before the SELECT is sent: the lease never outlasts what it saw
             try:
                 cursor = connection.cursor()
                 try:

@@ -49,6 +49,7 @@ DATA_CHANGED = "pollapp.data_changed"  # the contract with raw-driver writers (b
 SCOPE_UNKNOWN = "pollapp.data_scope_unknown"
 _MEMO = "pollapp.data_generation"
 _MOVED = "pollapp.data_generation_moved"  # the engine whose generation this transaction moves
+_wait = time.sleep  # the commit wait's clock (tests replace it, not time.sleep itself)
 #: The lease of each database's generation (by engine: an app, or a test's second app, has its own).
 _LEASES: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
 #: Tables whose writes do not change what any public read shows.
@@ -141,7 +142,7 @@ def _after_commit(session: Session) -> None:
     _forget(session)
     lease = lease_of(moved) if moved is not None else 0.0
     if lease:
-        time.sleep(lease)
+        _wait(lease)
 
 
 def _forget(session: Session) -> None:

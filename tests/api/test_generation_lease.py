@@ -5,10 +5,7 @@ answers, so that a read after a write, through any instance, sees the write. Dat
 
 from __future__ import annotations
 
-import time
 from typing import Any
-
-import pytest
 
 from factories import create_sponsor
 from pollapp.extensions import db
@@ -50,7 +47,7 @@ def test_a_read_is_trusted_for_one_lease_after_its_select_was_sent(app, client, 
 
 def test_a_commit_that_moves_the_generation_waits_one_lease(more_apps, auth, monkeypatch):
     waited: list[float] = []
-    monkeypatch.setattr(data_generation.time, "sleep", waited.append)
+    monkeypatch.setattr(data_generation, "_wait", waited.append)
     leased = more_apps(GENERATION_LEASE_MS=250)
     with leased.app_context():
         assert data_generation.lease_of(db.engine) == 0.25
@@ -63,13 +60,15 @@ def test_a_commit_that_moves_the_generation_waits_one_lease(more_apps, auth, mon
     assert refused.status_code in (400, 422) and waited == [0.25]  # nothing committed: no wait
 
 
-def test_a_read_after_a_write_through_another_instance_sees_it(more_apps, auth, client):
+def test_a_read_after_a_write_through_another_instance_sees_it(more_apps, auth, client, monkeypatch):
     """Instance B trusts the generation it read for one lease; a write through A answers one lease
     after its commit, so B's next read asks again and serves the new data, with its new ETag. The
-    control: the same write with A's wait taken out, well within B's lease, is not seen by B."""
+    control: the same write without A's wait, within B's lease, is not seen by B. Time is B's reader's
+    clock, which A's wait moves on (what the wait does to the real clock), so no timing can flake."""
     polls = build_world(client, auth, rounds=2)
-    lease = 2.0
-    writer, reader = more_apps(GENERATION_LEASE_MS=lease * 1000), more_apps(GENERATION_LEASE_MS=lease * 1000)
+    writer, reader = more_apps(GENERATION_LEASE_MS=500), more_apps(GENERATION_LEASE_MS=500)
+    clock = Clock()
+    reader.wsgi_app.reader.clock = clock
     a, b = writer.test_client(), reader.test_client()
     url = f"/api/v1/polls/{polls[0]['id']}"
 
@@ -83,21 +82,23 @@ def test_a_read_after_a_write_through_another_instance_sees_it(more_apps, auth, 
         assert answered.status_code == 200, answered.get_data(as_text=True)
         return answered
 
-    # The control first: B asks now (its lease starts), then the write returns without waiting.
-    asked = time.monotonic()
     read_through_b()
     before = read_through_b()
     assert before.headers["X-Cache"] == "hit"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(data_generation.time, "sleep", lambda seconds: None)
-        written = write_through_a(before.headers["ETag"], before.get_json()["sample_size"] + 1)
+    monkeypatch.setattr(data_generation, "_wait", lambda seconds: None)  # the control: no wait
+    written = write_through_a(before.headers["ETag"], before.get_json()["sample_size"] + 1)
     stale = read_through_b()
-    assert time.monotonic() - asked < lease, "the machine was too slow for the control"
     assert stale.headers["ETag"] == before.headers["ETag"] and stale.headers["X-Cache"] == "hit"
-    # With the wait: B's next read, right after the write answers, is the written poll.
-    started = time.monotonic()
+    waits: list[float] = []
+
+    def wait(seconds: float) -> None:
+        waits.append(seconds)
+        clock.now += seconds
+
+    monkeypatch.setattr(data_generation, "_wait", wait)
+    clock.now += 0.2  # B has served from its lease for a while: the wait still outlasts it
     rewritten = write_through_a(written.headers["ETag"], written.get_json()["sample_size"] + 1)
     seen = read_through_b()
+    assert waits == [0.5]
     assert seen.get_json()["sample_size"] == rewritten.get_json()["sample_size"]
     assert seen.headers["ETag"] == rewritten.headers["ETag"] != written.headers["ETag"]
-    assert time.monotonic() - started >= lease  # the write answered one lease after its commit
