@@ -38,35 +38,29 @@ BIG_TABLES = {"polls", "questions", "answers", "series_members", "series_mapping
               "poll_revision_series", "poll_sponsors", "poll_partners", "answer_components"}  # fmt: skip
 OLD = dt.date(1986, 6, 30)
 NOTES = """\
-What these plans showed on the first run (2026-11-29, loaded machine; see the tables for this run's numbers):
+What the plans showed when these notes were last written (2026-11-29, second session of that day, on a
+machine loaded by a test run; every case is a first request: no response cache, the statistics' cache
+emptied before each case). Rerunning refreshes the tables above, not this text: reread it against them.
 
-- **`total` of the list envelope** (`SELECT count(*)` over the filtered polls) is a sequential scan of all
-  ~98,000 live polls on every page: 100-200 ms, more than the page itself for most filters. With a series or
-  tag filter it is a semi-join over the members (the tag count took ~1-2 s). Candidates: count only on the
-  first page (cursor-less), or a cached count keyed by the data generation (helper B's counter).
-- **`series_data_version`** (trend, points, embed: an aggregate over every poll of the series with a
-  semi-join on questions) takes ~260-280 ms with sequential scans of polls and questions, on every request,
-  cached or not: it alone rules out p99 < 50 ms. Helper B replaces it with a global generation counter.
-- **Deep keyset pages** scan from the top: the cursor predicate `key < d OR (key = d AND id < i)` is not
-  an index range condition, so page N reads N pages of `ix_polls_field_end_id` (cursor in 1986: ~330 ms,
-  98,000 buffers). A row comparison `(field_end_date, id) < (d, i)` (SQLAlchemy `tuple_`) is one; not
-  changed here (repository.py is shared with helper C's serialization work).
-- **`sort=[-]publication_date`** sorts all live polls per page (~200 ms): it needs an expression index on
-  `coalesce(publication_date, field_end_date), id`, which SQLAlchemy cannot reflect on SQLite without a
-  warning (the models == migrations test fails on it); not added.
-- **Series points** (every filter, first or deep page): the grouped subquery is planned as hash joins over
-  the whole `series_mappings` (600,000 rows), `questions` and `polls`: 0.7-1.7 s per page, plus the same
-  again for its `total`. A page must not aggregate the whole series: e.g. keyset on the member polls first
-  (ix on polls' end date) and aggregate only that page's questions.
-- **`q` text search** is `lower(wording) LIKE '%..%'`: a sequential scan of questions (~1 s); only a
-  trigram index (pg_trgm) or full-text search would help. **`mode`** (a LIKE on the JSON list) and
-  **`population`** (3 values) filter an ordered index scan, which is fine while the matches are common.
-- The `sponsor` filter scanned `poll_sponsors` and `poll_partners` had no index by pollster: migration 0005
-  adds both. `poll_partners` still shows a seq scan on the page load because the table is tiny here
-  (3,000 rows): the planner's choice, not a missing index.
-- The list page runs 12 statements: net-answer `components` are loaded by `selectinload` in chunks of
-  500 answer ids, so a page of 200 polls (~2,000 answers) costs 5 statements for them (it grows with the
-  page size past 500 answers; fine for the N+1 test's small pages).\
+- **Cached reads issue none of these statements**: a repeated request is answered from the response cache
+  after one primary-key read of the data generation (or none, within its lease); these plans are what a
+  first request after a write costs.
+- **List pages** (7 statements: the page, then one query per relation). The page
+  itself is an index scan (`ix_polls_field_end_id`), and a deep page costs what the first does (the keyset
+  is a row comparison, an index range). The envelope's **`total`** (`count(*)` over the filtered polls) is
+  a sequential scan of all live polls on every page, 55-100 ms: most of an unfiltered page's time.
+- **`sort=[-]publication_date`** sorts the live polls per page (230-260 ms): it needs an expression index
+  on `coalesce(publication_date, field_end_date), id` (not added: SQLAlchemy cannot reflect it on SQLite
+  without a warning, which the models == migrations test turns into a failure).
+- **`tag`** (a semi-join over every member question of the tagged series: ~1 s for its count) and **`q`**
+  (`lower(wording) LIKE '%..%'`, a sequential scan of questions: ~2 s) are the slow filters; `q` needs a
+  trigram index (pg_trgm) or full-text search.
+- **Series points** pages take 1.0-1.6 s on the 100,000-poll series, first or deep: the grouped subquery
+  aggregates the whole series (hash joins over `series_mappings`, `questions` and `polls`) before the page
+  is cut, and its `total` the same again; plus the series' fingerprint (labelled "series data version",
+  130-220 ms). A page should aggregate only the questions of its own polls (keyset on the member polls first).
+- **Trend, first request**: the fingerprint (130-220 ms, sequential scans of `polls` and `questions`) is
+  all the SQL left; the statistics' rows come from `series_data_versions` (stored by the write).\
 """  # deep pages: a cursor far down the newest-first list
 
 
@@ -166,9 +160,12 @@ def capture(app: Any, client: Any, url: str) -> tuple[int, list[tuple[str, Any]]
 def run(database_url: str) -> list[dict[str, Any]]:
     from pollapp import create_app
     from pollapp.extensions import db
+    from pollapp.services import stats_cache
     from pollapp.services.pagination import encode_cursor
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False})
+    # No response cache, and the statistics' cache emptied before each case (below): every case shows the
+    # statements of a first request after a write, not what an earlier case left cached.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False, "RESPONSE_CACHE": False})
     client = app.test_client()
     with app.app_context():
         deep_id = db.session.execute(text("SELECT max(id) FROM polls WHERE field_end_date = "
@@ -183,6 +180,7 @@ def run(database_url: str) -> list[dict[str, Any]]:
     deep_points = encode_cursor(f"points:{LARGEST_SERIES}", (point[0], point[1], point[2], 1))
     results = []
     for name, url in cases(deep_polls, deep_points):
+        app.extensions.pop(stats_cache.EXTENSION, None)
         status, statements = capture(app, client, url)
         entry: dict[str, Any] = {"case": name, "url": url, "status": status, "statements": []}
         with app.app_context(), db.engine.connect() as conn:

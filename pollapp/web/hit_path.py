@@ -4,8 +4,9 @@ WSGI middleware, with the headers Flask's own path gave the same request.
 Why: a hit through Flask (request context, routing, ``before_request`` and ``after_request`` hooks,
 a pooled session for the generation) cost about 0.7 ms of CPU more than a bare Flask app serving the
 same bytes, about 60% of the whole request; issue 7 asks a cached read for 60% of the bare app's
-throughput. Here a hit costs one SELECT of the data generation, a dictionary lookup, the rate limiter
-and the start of the response.
+throughput. Here a hit costs a read of the data generation (one SELECT, or none while the lease on
+the last one runs: :mod:`pollapp.services.data_generation`), a dictionary lookup, the rate limiter and
+the start of the response.
 
 How it stays the same response: nothing here builds a header. When Flask's path answers a GET with
 a 200 from the cache (:func:`pollapp.web.response_cache.cached` puts the entry's key in the environ),
