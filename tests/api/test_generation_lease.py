@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import create_engine
+
 from factories import create_sponsor
 from pollapp.extensions import db
 from pollapp.repository import CommittedGenerationReader, committed_data_generation
@@ -24,25 +26,27 @@ class Clock:
 
 def test_a_read_is_trusted_for_one_lease_after_its_select_was_sent(app, client, auth):
     clock = Clock()
-    with app.app_context():
-        engine = db.engine
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], **app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    try:
         reader = CommittedGenerationReader(engine, lease=0.02, clock=clock)
-        first = reader.read()
-        assert reader.selects == 1 and first == committed_data_generation(db.session)
-        db.session.remove()
+        without = CommittedGenerationReader(engine)  # lease 0: every read asks
+        with app.app_context():
+            first = reader.read()
+            assert reader.selects == 1 and first == committed_data_generation(db.session)
+            db.session.remove()
         create_sponsor(client, auth, "moves-the-generation")  # committed, without any wait (lease 0 here)
         clock.now += 0.019
         assert reader.read() == first and reader.selects == 1  # within the lease: no SELECT, the value read
         clock.now += 0.001
         moved = reader.read()  # the lease ran out: asked again
-        assert reader.selects == 2 and moved == committed_data_generation(db.session) and moved > first
+        with app.app_context():
+            assert reader.selects == 2 and moved == committed_data_generation(db.session) and moved > first
+            db.session.remove()
         engine.dispose()  # a new connection is asked at once, lease or not
         assert reader.read() == moved and reader.selects == 3 and reader.connects == 2
-        without = CommittedGenerationReader(engine)  # lease 0: every read asks
-        without.read(), without.read()
-        assert without.selects == 2
+        assert without.read() == without.read() == moved and without.selects == 2
+    finally:
         engine.dispose()
-        db.session.remove()
 
 
 def test_a_commit_that_moves_the_generation_waits_one_lease(more_apps, auth, monkeypatch):
