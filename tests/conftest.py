@@ -38,6 +38,7 @@ from pollapp.extensions import db
 from pollapp.models import Base
 
 from factories import KIIS_LIKE_POLL, make_key, poll_doc  # noqa: F401  (synthetic documents; see factories.py)
+from own_database import RealData
 
 STATEMENT_TIMEOUT_MS = 60_000
 # Rate limits are off in every app the tests build (a suite makes thousands of requests from one
@@ -124,6 +125,14 @@ def app(database_url: str, sqlite_template: Path) -> Iterator[Flask]:
         db.session.remove()
         if sqlite:
             db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def real_data(tmp_path_factory) -> Iterator[RealData]:
+    """The repository's data/ loaded once per session; modules take fresh copies (own_database.RealData)."""
+    loaded = RealData(tmp_path_factory.mktemp("real-data"))
+    yield loaded
+    loaded.close()
 
 
 @pytest.fixture
