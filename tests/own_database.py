@@ -91,8 +91,14 @@ class RealData:
             self.template = f"{url.database}_real_data"
             self._admin = create_engine(url, isolation_level="AUTOCOMMIT")
             with self._admin.connect() as conn:
+                # the test database's own settings (.ci/run turns synchronous_commit off there) are
+                # per database: a new one, even made from a template, starts without them
+                self._settings = list(conn.execute(text(
+                    "SELECT unnest(setconfig) FROM pg_db_role_setting WHERE setrole = 0 AND setdatabase ="
+                    " (SELECT oid FROM pg_database WHERE datname = current_database())")).scalars())
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)'))
                 conn.execute(text(f'CREATE DATABASE "{self.template}"'))
+                self._configure(conn, self.template)
             loaded_url = url.set(database=self.template).render_as_string(hide_password=False)
         else:
             self.template = str(directory / "real_data.db")
@@ -117,6 +123,7 @@ class RealData:
             name = f"{self.template}_{label}_{uuid.uuid4().hex[:8]}"[:63]
             with self._admin.connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
+                self._configure(conn, name)
             url = make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
         else:
             path = directory / f"{label}.db"
@@ -132,6 +139,11 @@ class RealData:
             if name is not None:
                 with self._admin.connect() as conn:
                     conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def _configure(self, conn: Any, name: str) -> None:
+        for setting in self._settings:
+            key, _, value = setting.partition("=")
+            conn.execute(text(f'ALTER DATABASE "{name}" SET "{key}" = \'{value}\''))
 
     def close(self) -> None:
         if self._admin is not None:
