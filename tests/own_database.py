@@ -4,6 +4,7 @@ server, a schema of its own there (dropped afterwards), so it never meets the pe
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import os
 import shutil
@@ -86,6 +87,8 @@ class RealData:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._admin = None
+        self._dropper = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="drop-copy")
+        self._dropped: list[concurrent.futures.Future[None]] = []
         if SERVER_URL and not SERVER_URL.startswith("sqlite"):
             url = make_url(SERVER_URL)
             self.template = f"{url.database}_real_data"
@@ -137,15 +140,23 @@ class RealData:
                 db.session.remove()
                 db.engine.dispose()
             if name is not None:
-                with self._admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                # DROP DATABASE waits for a checkpoint (1-10 s on a busy machine): done by a thread
+                # of its own while the next tests run; close() waits for it and re-raises its error
+                self._dropped.append(self._dropper.submit(self._drop, name))
 
     def _configure(self, conn: Any, name: str) -> None:
         for setting in self._settings:
             key, _, value = setting.partition("=")
             conn.execute(text(f'ALTER DATABASE "{name}" SET "{key}" = \'{value}\''))
 
+    def _drop(self, name: str) -> None:
+        with self._admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
     def close(self) -> None:
+        self._dropper.shutdown(wait=True)
+        for dropped in self._dropped:
+            dropped.result()
         if self._admin is not None:
             with self._admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)'))
