@@ -99,7 +99,11 @@ class RealData:
                 self._settings = list(conn.execute(text(
                     "SELECT unnest(setconfig) FROM pg_db_role_setting WHERE setrole = 0 AND setdatabase ="
                     " (SELECT oid FROM pg_database WHERE datname = current_database())")).scalars())
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)'))
+                leftovers = conn.execute(text(  # copies of an interrupted run (names: the template's + "_")
+                    "SELECT datname FROM pg_database WHERE left(datname, length(:prefix)) = :prefix"),
+                    {"prefix": f"{self.template}_"}).scalars().all()
+                for name in [*leftovers, self.template]:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
                 conn.execute(text(f'CREATE DATABASE "{self.template}"'))
                 self._configure(conn, self.template)
             loaded_url = url.set(database=self.template).render_as_string(hide_password=False)
