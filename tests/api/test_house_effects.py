@@ -1,9 +1,10 @@
 """GET /api/v1/series/{slug}/house-effects and /adjusted-points.
 
 Most tests use a SYNTHETIC series created through the API (stats_support.py: pollsters alpha/beta/gamma
-read +3/-3/0 points against each other). One test loads the repository's REAL seed data (data/, the
-same files `make run` loads) and checks the Putin-approval house effects of Levada, FOM and VTsIOM and
-a Kalman trend of Ukrainians' readiness for territorial concessions.
+read +3/-3/0 points against each other). One test reads the repository's REAL seed data (data/, the
+same files `make run` loads; a copy of the session's load, ``real_data``) and checks the Putin-approval
+house effects of Levada, FOM and VTsIOM and a Kalman trend of Ukrainians' readiness for territorial
+concessions.
 """
 
 from __future__ import annotations
