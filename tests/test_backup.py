@@ -3,7 +3,7 @@
 database and compared table by table, row by row, every column; then the API answers the same.
 
 On PostgreSQL the archive also goes PG -> SQLite -> (dumped again) -> PG, covering both cross-database
-directions with one load of data/."""
+directions with one load of data/ (a copy of the session's: ``real_data`` in conftest.py)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from pollapp.extensions import db
 from pollapp.models import Poll
 from pollapp.services import backup_format
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 ON_SERVER = bool(SERVER_URL) and not SERVER_URL.startswith("sqlite")
 EDITED_NOTES = "Виправлено після публікації звіту:\n«рядок 2», з лапками \"й\" комами, та 'апострофом'"
 
@@ -80,11 +79,10 @@ class Source:
 
 
 @pytest.fixture(scope="module")
-def source(tmp_path_factory) -> Iterator[Source]:
+def source(tmp_path_factory, real_data) -> Iterator[Source]:
+    """A copy of the session's load of data/ (``real_data``), edited through the API, then dumped."""
     directory = tmp_path_factory.mktemp("backup")
-    with migrated_app(directory, "backup_source") as app:
-        loaded = run(app, "load", str(DATA))
-        assert loaded.exit_code == 0, loaded.output
+    with real_data.copy(directory, "backup_source") as app:
         edited = edit_through_the_api(app)
         archive = directory / "pollapp-backup.zip"
         dumped = run(app, "dump", str(archive))

@@ -2,7 +2,7 @@
 researcher's tools make of the downloads: pandas reads them with no cleaning and Frictionless
 validates the served data package.
 
-Database A is loaded with ``flask data load data/``. For each format (CSV and JSON), a fresh database
+Database A is loaded with ``flask data load data/`` (a copy of the session's load: ``real_data``). For each format (CSV and JSON), a fresh database
 B gets only the series definitions (``series.json``: series titles and outcomes are not part of a
 poll file) and then, series by series, the polls A exports for it (``/polls.{csv,json}?series=SLUG``);
 the series' data in B must equal A's (``/series/SLUG/data.csv`` with the database ids left out),
@@ -67,14 +67,20 @@ class Database:
             self.admin.dispose()
 
 
+class Loaded(Database):
+    """Database A: a copy of the session's load of ``data/`` (``real_data`` in conftest.py)."""
+
+    def __init__(self, app: Flask) -> None:  # noqa: D107 - the copy is made and dropped by real_data
+        self.schema = None
+        self.app = app
+        self.runner = app.test_cli_runner()
+        self.client = app.test_client()
+
+
 @pytest.fixture(scope="module")
-def source(tmp_path_factory) -> Iterator[Database]:
-    database = Database(tmp_path_factory.mktemp("round_trip"), "a")
-    try:
-        database.invoke("data", "load", str(DATA))
-        yield database
-    finally:
-        database.close()
+def source(tmp_path_factory, real_data) -> Iterator[Database]:
+    with real_data.copy(tmp_path_factory.mktemp("round_trip"), "round_trip_a") as app:
+        yield Loaded(app)
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,8 @@
 """The REAL seed data in the repository's ``data/`` directory, loaded the way ``make run`` does
 (``flask db upgrade``, then ``flask data load data/`` twice) into a database of this module's own,
-then read through the API. Loading takes seconds, so it happens once for the module; the tests only
-read, and the per-test databases of the other modules are untouched.
+then read through the API. The first load is the session's (``real_data`` in conftest.py: loading
+takes a minute on a busy CI machine), copied for this module; the second runs on the copy; the tests
+only read, and the per-test databases of the other modules are untouched.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from sqlalchemy import func, select
 
 from pollapp.extensions import db
 from pollapp.models import Base, Poll
-from own_database import migrated_app
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 UKRAINE_WAR_SERIES = {
@@ -47,11 +47,12 @@ def _counts_and_stamps(app: Flask) -> tuple[dict[str, int], tuple]:
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory) -> Iterator[Seeded]:
-    with migrated_app(tmp_path_factory.mktemp("seed"), "seed_test") as app:
+def seeded(tmp_path_factory, real_data) -> Iterator[Seeded]:
+    """The first load is the session's (``real_data``: its report, and a fresh copy of what it loaded);
+    the second runs here, on this module's copy."""
+    with real_data.copy(tmp_path_factory.mktemp("seed"), "seed_test") as app:
         runner = app.test_cli_runner()
-        first = runner.invoke(args=["data", "load", str(DATA)])
-        assert first.exit_code == 0, first.output
+        first = real_data.first_load
         counts_first, stamps_first = _counts_and_stamps(app)
         second = runner.invoke(args=["data", "load", str(DATA)])
         assert second.exit_code == 0, second.output

@@ -1,14 +1,14 @@
 """GET /api/v1/series/{slug}/house-effects and /adjusted-points.
 
 Most tests use a SYNTHETIC series created through the API (stats_support.py: pollsters alpha/beta/gamma
-read +3/-3/0 points against each other). One test loads the repository's REAL seed data (data/, the
-same files `make run` loads) and checks the Putin-approval house effects of Levada, FOM and VTsIOM and
-a Kalman trend of Ukrainians' readiness for territorial concessions.
+read +3/-3/0 points against each other). One test reads the repository's REAL seed data (data/, the
+same files `make run` loads; a copy of the session's load, ``real_data``) and checks the Putin-approval
+house effects of Levada, FOM and VTsIOM and a Kalman trend of Ukrainians' readiness for territorial
+concessions.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -16,7 +16,6 @@ from factories import assert_problem, error_parameters
 from stats_support import OFFSETS, SERIES, build_world
 
 URL = f"/api/v1/series/{SERIES}/house-effects"
-DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 @pytest.fixture
@@ -104,10 +103,16 @@ def test_bad_parameters_are_422_problems_naming_the_parameter(client, auth, quer
     assert parameter in error_parameters(body), body
 
 
-def test_real_seed_data(runner, client):
+@pytest.fixture
+def real_client(real_data, tmp_path):
+    """A client on a fresh copy of the session's load of data/ (``real_data`` in conftest.py)."""
+    with real_data.copy(tmp_path, "house_effects") as app:
+        yield app.test_client()
+
+
+def test_real_seed_data(real_client):
     """REAL data: the repository's data/ directory, loaded as `make run` does."""
-    result = runner.invoke(args=["data", "load", str(DATA)])
-    assert result.exit_code == 0, result.output
+    client = real_client
 
     # Putin approval measured by three pollsters (data/README.md: Levada 291 monthly polls in
     # putin_approval.csv + 10 in ukraine_war.csv, FOM 370 weekly, VTsIOM 703 weekly).

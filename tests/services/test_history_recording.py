@@ -16,20 +16,23 @@ from pollapp import repository
 from pollapp.extensions import db
 from pollapp.models import Poll, PollRevision, RevisionAction, Series
 from pollapp.services import data_version, history, history_asof
-from own_database import migrated_app
+from own_database import LOAD_REASON
 
 DATA = Path(__file__).resolve().parent.parent.parent / "data"
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory) -> Iterator[tuple[Flask, list]]:
-    with migrated_app(tmp_path_factory.mktemp("history"), "history_test") as app:
+def seeded(tmp_path_factory, real_data) -> Iterator[tuple[Flask, list]]:
+    """The first load (``--reason "initial load"``) is the session's (``real_data``), copied for this
+    module; the second, with no reason, runs here on the copy."""
+    assert real_data.first_load.exit_code == 0 and LOAD_REASON == "initial load"
+    with real_data.copy(tmp_path_factory.mktemp("history"), "history_test") as app:
         runner = app.test_cli_runner()
         results = []
-        for reason in ("initial load", None):
-            args = ["data", "load", str(DATA)] + (["--reason", reason] if reason else [])
-            result = runner.invoke(args=args)
-            assert result.exit_code == 0, result.output
+        for args in (None, ["data", "load", str(DATA)]):
+            if args:
+                result = runner.invoke(args=args)
+                assert result.exit_code == 0, result.output
             with app.app_context():
                 results.append(db.session.scalar(select(func.count()).select_from(PollRevision)))
                 db.session.remove()
