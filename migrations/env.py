@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from pollapp.models import compared_by_alembic
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -104,7 +106,8 @@ def run_migrations_online():
             target_metadata=get_metadata(),
             render_as_batch=sqlite,
             compare_type=True,
-            **{k: v for k, v in conf_args.items() if k not in ("render_as_batch", "compare_type")}
+            include_object=compared_by_alembic,  # the PostgreSQL-only expression indexes are made by hand
+            **{k: v for k, v in conf_args.items() if k not in ("render_as_batch", "compare_type", "include_object")}
         )
 
         with context.begin_transaction():

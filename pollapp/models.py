@@ -525,3 +525,20 @@ class SeriesDataVersion(Base):
 event.listen(
     DataGeneration.__table__, "after_create", DDL("INSERT INTO data_generation (id, value) VALUES (1, 0)")
 )
+
+#: Indexes made on PostgreSQL only (migration ``0008``), as DDL rather than ``Index`` objects: they index
+#: expressions, which SQLAlchemy cannot reflect on SQLite without a warning. ``create_all`` makes them on
+#: PostgreSQL as the migration does; :func:`compared_by_alembic` leaves them out of the models ==
+#: migrations comparison (which could not see them in the models).
+POSTGRESQL_ONLY_INDEXES = {
+    # sort=[-]publication_date (pollapp.repository.polls.poll_sort_key) and its keyset cursor
+    "ix_polls_publication_sort": (Poll.__table__, "CREATE INDEX ix_polls_publication_sort ON polls "
+                                                  "(coalesce(publication_date, field_end_date), id)"),
+}
+for _table, _sql in POSTGRESQL_ONLY_INDEXES.values():
+    event.listen(_table, "after_create", DDL(_sql).execute_if(dialect="postgresql"))
+
+
+def compared_by_alembic(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Alembic's ``include_object``: everything but :data:`POSTGRESQL_ONLY_INDEXES`."""
+    return not (type_ == "index" and name in POSTGRESQL_ONLY_INDEXES)
