@@ -41,6 +41,10 @@ from factories import KIIS_LIKE_POLL, make_key, poll_doc  # noqa: F401  (synthet
 from own_database import RealData
 
 STATEMENT_TIMEOUT_MS = 60_000
+# Writes in tests do not wait out the data generation's lease (20 ms per write by default): every app a
+# test builds, and every CLI or server process it starts, reads this. tests/api/test_generation_lease.py
+# tests the lease and the wait; tests/test_scale_out.py runs its servers with the production default.
+os.environ["POLLAPP_GENERATION_LEASE_MS"] = "0"
 # Rate limits are off in every app the tests build (a suite makes thousands of requests from one
 # address); tests/api/test_rate_limits.py switches them on for its own apps.
 os.environ.setdefault("POLLAPP_RATELIMIT_ENABLED", "false")
@@ -75,9 +79,7 @@ def sqlite_template(tmp_path_factory) -> Path:
 def _shared_app(database_url: str) -> Flask:
     """The session's app for ``database_url``, reset for a new test (see the module docstring)."""
     if database_url not in _shared_apps:
-        config: dict[str, Any] = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False,
-                                  # no commit wait per write (tests/api/test_generation_lease.py tests it)
-                                  "GENERATION_LEASE_MS": 0}
+        config: dict[str, Any] = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False}
         if database_url.startswith("postgresql"):
             # A runaway query fails its test after a minute instead of hanging the run (a statistics query
             # once ran for 9 minutes on a database whose planner statistics said its tables were empty).

@@ -39,7 +39,8 @@ def _free_port() -> int:
 def instances(database_url: str, redis_url: str, count: int = 2) -> Iterator[list[str]]:
     """``count`` x ``gunicorn wsgi:app`` with one sync worker each on free ports (started together);
     yields their base URLs; killed afterwards."""
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "OPENBLAS_NUM_THREADS": "1",
+    env = {**{k: v for k, v in os.environ.items() if k != "POLLAPP_GENERATION_LEASE_MS"},  # production's lease
+           "DATABASE_URL": database_url, "REDIS_URL": redis_url, "OPENBLAS_NUM_THREADS": "1",
            "POLLAPP_RATELIMIT_ENABLED": "false"}
     servers: list[subprocess.Popen] = []
     bases: list[str] = []
