@@ -38,8 +38,8 @@ BIG_TABLES = {"polls", "questions", "answers", "series_members", "series_mapping
               "poll_revision_series", "poll_sponsors", "poll_partners", "answer_components"}  # fmt: skip
 OLD = dt.date(1986, 6, 30)
 NOTES = """\
-What the plans showed when these notes were last written (2026-11-29, second session of that day, on a
-machine loaded by a test run; every case is a first request: no response cache, the statistics' cache
+What the plans showed when these notes were last written (2026-11-29, evening, quiet machine, after
+migration `0008`; every case is a first request: no response cache, the statistics' cache
 emptied before each case). Rerunning refreshes the tables above, not this text: reread it against them.
 
 - **Cached reads issue none of these statements**: a repeated request is answered from the response cache
@@ -48,19 +48,19 @@ emptied before each case). Rerunning refreshes the tables above, not this text: 
 - **List pages** (7 statements: the page, then one query per relation). The page
   itself is an index scan (`ix_polls_field_end_id`), and a deep page costs what the first does (the keyset
   is a row comparison, an index range). The envelope's **`total`** (`count(*)` over the filtered polls) is
-  a sequential scan of all live polls on every page, 55-100 ms: most of an unfiltered page's time.
+  a sequential scan of all live polls on every page, 40-70 ms: most of an unfiltered page's time.
 - **`sort=[-]publication_date`** sorted every live poll per page (230-260 ms) until migration `0008`
   added the expression index `ix_polls_publication_sort` on `coalesce(publication_date, field_end_date),
-  id` (PostgreSQL only: SQLAlchemy cannot reflect it on SQLite): a page is now a backward index scan
-  (1.4 ms for its 201 rows, by hand with `EXPLAIN ANALYZE`).
-- **`tag`** (a semi-join over every member question of the tagged series: ~1 s for its count) and **`q`**
-  (`lower(wording) LIKE '%..%'`, a sequential scan of questions: ~2 s) are the slow filters; `q` needs a
+  id` (PostgreSQL only: SQLAlchemy cannot reflect it on SQLite): its pages now cost what the
+  field-end-date sort's do (an index scan; the rest is the count).
+- **`tag`** (a semi-join over every member question of the tagged series: 0.4 s, nearly all its count) and
+  **`q`** (`lower(wording) LIKE '%..%'`, a sequential scan of questions: 0.9 s) are the slow filters; `q` needs a
   trigram index (pg_trgm) or full-text search.
-- **Series points** pages take 1.0-1.6 s on the 100,000-poll series, first or deep: the grouped subquery
+- **Series points** pages take 0.5-0.8 s on the 100,000-poll series, first or deep: the grouped subquery
   aggregates the whole series (hash joins over `series_mappings`, `questions` and `polls`) before the page
   is cut, and its `total` the same again; plus the series' fingerprint (labelled "series data version",
-  130-220 ms). A page should aggregate only the questions of its own polls (keyset on the member polls first).
-- **Trend, first request**: the fingerprint (130-220 ms, sequential scans of `polls` and `questions`) is
+  100-150 ms). A page should aggregate only the questions of its own polls (keyset on the member polls first).
+- **Trend, first request**: the fingerprint (about 115 ms, sequential scans of `polls` and `questions`) is
   all the SQL left; the statistics' rows come from `series_data_versions` (stored by the write).\
 """  # deep pages: a cursor far down the newest-first list
 
