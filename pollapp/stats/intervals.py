@@ -40,7 +40,6 @@ from ._validate import (
     check_option,
     check_positive,
     check_proportions,
-    z_value,
 )
 from .errors import StatsInputError
 
@@ -243,7 +242,7 @@ def design_effects_from_moe(moe, n, *, level=0.95, p: float = 0.5, minimum: floa
     p = float(check_proportions(p, "p"))
     if p in (0.0, 1.0):
         raise StatsInputError("p must be strictly between 0 and 1", parameter="p")
-    z = ndtri(0.5 + level / 2.0)
+    z = ndtri(0.5 + level / 2.0)  # _validate.z_value, over an array
     deff = n * moe**2 / (z**2 * p * (1 - p))
     if minimum is not None:
         deff = np.maximum(deff, float(minimum))
