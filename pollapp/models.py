@@ -534,7 +534,14 @@ POSTGRESQL_ONLY_INDEXES = {
     # sort=[-]publication_date (pollapp.repository.polls.poll_sort_key) and its keyset cursor
     "ix_polls_publication_sort": (Poll.__table__, "CREATE INDEX ix_polls_publication_sort ON polls "
                                                   "(coalesce(publication_date, field_end_date), id)"),
+    # the text search q (pollapp.repository.polls): trigrams (pg_trgm) of the lowered wordings (migration 0009)
+    "ix_questions_wording_trgm": (Question.__table__, "CREATE INDEX ix_questions_wording_trgm ON questions "
+                                                      "USING gin (lower(wording) gin_trgm_ops)"),
+    "ix_questions_wording_en_trgm": (Question.__table__, "CREATE INDEX ix_questions_wording_en_trgm ON questions "
+                                                         "USING gin (lower(coalesce(wording_en, '')) gin_trgm_ops)"),
 }
+event.listen(Base.metadata, "before_create",
+             DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
 for _table, _sql in POSTGRESQL_ONLY_INDEXES.values():
     event.listen(_table, "after_create", DDL(_sql).execute_if(dialect="postgresql"))
 
