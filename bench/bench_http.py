@@ -40,12 +40,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from sqlalchemy import create_engine, make_url, text  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 
 import fill  # noqa: E402
 from fill_rows import LARGEST_SERIES, SIZES  # noqa: E402
 from loadgen import GUNICORN_ARGS, WRK_CONNECTIONS, WRK_THREADS, get, gunicorn, wrk  # noqa: E402
-from measure import machine_line  # noqa: E402
+from measure import in_schema, machine_line, unreachable  # noqa: E402
 
 DEFAULT_PG = "postgresql+psycopg://root:pollapp@127.0.0.1:5432/pollapp_bench"
 LIMITS = {"POLLAPP_LIMIT_ANONYMOUS_READS": "10000000/minute", "POLLAPP_LIMIT_KEY_READS": "10000000/minute"}
@@ -166,7 +166,7 @@ def sqlite_dataset(size: str, reuse: bool, path: Path | None = None) -> str:
 
 
 def postgres_dataset(base_url: str, schema: str, refill: bool) -> str:
-    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    url = in_schema(base_url, schema)
     if refill or not _holds(url, SIZES["large"]):
         print(f"== filling PostgreSQL schema {schema} (large, SYNTHETIC): a few minutes", flush=True)
         admin = create_engine(base_url)
@@ -178,19 +178,6 @@ def postgres_dataset(base_url: str, schema: str, refill: bool) -> str:
     else:  # a schema filled before newer migrations (e.g. indexes): bring it up to date
         fill.migrate(url, allow_rows=True)
     return url
-
-
-def _unreachable(url: str) -> str | None:
-    """None when PostgreSQL answers at ``url``, else why not."""
-    engine = create_engine(url, connect_args={"connect_timeout": 5})
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any failure means: skip, and say why
-        return f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
-    finally:
-        engine.dispose()
-    return None
 
 
 def _holds(url: str, n_polls: int) -> bool:
@@ -283,9 +270,9 @@ def main() -> None:
         results[f"SQLite, {size} ({SIZES[size]:,} polls)"] = run_dataset(f"SQLite {size}", url, seconds, warmup, headers, only)
     if args.only != "sqlite" and not args.quick:
         base = os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG)
-        unreachable = _unreachable(base)
-        if unreachable:  # the SQLite results are still written
-            print(f"PostgreSQL skipped ({base.split('@')[-1]} unreachable: {unreachable}); set BENCH_DATABASE_URL.")
+        skipped = unreachable(base)
+        if skipped:  # the SQLite results are still written
+            print(f"PostgreSQL skipped ({base.split('@')[-1]} unreachable: {skipped}); set BENCH_DATABASE_URL.")
         else:
             url = postgres_dataset(base, args.pg_schema, args.refill)
             results[f"PostgreSQL, large ({SIZES['large']:,} polls)"] = run_dataset(

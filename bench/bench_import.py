@@ -32,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from measure import in_schema, peak_rss_mb, reset_schema
+from measure import in_schema, peak_rss_mb, reset_schema, unreachable
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 HERE = Path(__file__).resolve().parent
@@ -161,20 +161,6 @@ def run_child(*args: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def reachable(url: str) -> str | None:
-    """None when PostgreSQL answers, else the reason."""
-    from sqlalchemy import create_engine, text
-
-    try:
-        engine = create_engine(url, connect_args={"connect_timeout": 5})
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - any failure means: skip, and say why
-        return f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
-    return None
-
-
 def main(n_rows: int) -> None:
     from synthetic import write_fte_csv
 
@@ -189,7 +175,7 @@ def main(n_rows: int) -> None:
             read = sum(1 for _ in csv.reader(handle)) - 1
         baseline = time.perf_counter() - start
         pg_url = in_schema(os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG), SCHEMA)
-        targets = [("SQLite", f"sqlite:///{tmp}/bench.db", None), ("PostgreSQL", pg_url, reachable(pg_url))]
+        targets = [("SQLite", f"sqlite:///{tmp}/bench.db", None), ("PostgreSQL", pg_url, unreachable(pg_url))]
         for name, url, skipped in targets:
             if skipped:
                 print(f"PostgreSQL skipped ({pg_url.split('@')[-1]} unreachable: {skipped}); set BENCH_DATABASE_URL.")

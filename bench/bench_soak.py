@@ -256,18 +256,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=180.0)
     args = parser.parse_args()
-    from measure import in_schema
-    from sqlalchemy import create_engine, text
+    from measure import in_schema, unreachable
 
     url = in_schema(os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG), SCHEMA)
-    try:
-        engine = create_engine(url, connect_args={"connect_timeout": 5})
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - unreachable: say so and skip, as bench_import does
-        print(f"soak skipped: PostgreSQL at {url.split('@')[-1]} unreachable ({type(exc).__name__}); "
-              "set BENCH_DATABASE_URL")
+    skipped = unreachable(url)
+    if skipped:
+        print(f"soak skipped: PostgreSQL at {url.split('@')[-1]} unreachable ({skipped}); set BENCH_DATABASE_URL")
         return
     env = {**os.environ, "DATABASE_URL": url, "FLASK_APP": "pollapp", "OPENBLAS_NUM_THREADS": "1",
            "POLLAPP_RATELIMIT_ENABLED": "false"}

@@ -53,3 +53,19 @@ def reset_schema(database_url: str) -> None:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine.dispose()
+
+
+def unreachable(database_url: str) -> str | None:
+    """None when the database at ``database_url`` answers, else why not (the benchmarks that need
+    PostgreSQL skip it, saying so, instead of failing ``make bench``)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url, connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means: skip, and say why
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+    finally:
+        engine.dispose()
+    return None
